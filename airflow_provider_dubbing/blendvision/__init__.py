@@ -1,0 +1,1 @@
+"""BlendVision One: models of the CMS dubbing-job endpoints and pure builders of their calls."""

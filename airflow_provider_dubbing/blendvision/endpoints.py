@@ -1,0 +1,100 @@
+"""BlendVision One's endpoints as pure call descriptions, plus how its credentials and errors read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from airflow_provider_dubbing.blendvision.models import (
+    DubbingJob,
+    DubbingJobEnvelope,
+    NewDubbingJob,
+    RpcStatus,
+)
+from airflow_provider_dubbing.client.call import ApiCall
+from airflow_provider_dubbing.client.config import Secret, ServiceSpec
+from airflow_provider_dubbing.client.inputs import require_id, validate_input
+
+DEFAULT_BASE_URL = "https://api.one.blendvision.com"
+
+# gRPC code names, so "NOT_FOUND: ..." reads better than "5: ...".
+_GRPC_CODES = {
+    1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND",
+    6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION",
+    10: "ABORTED", 11: "OUT_OF_RANGE", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE",
+    15: "DATA_LOSS", 16: "UNAUTHENTICATED",
+}  # fmt: skip
+
+
+def _error_message(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    status = RpcStatus.model_validate(body)
+    code = _GRPC_CODES.get(status.code)
+    if code and status.message:
+        return f"{code}: {status.message}"
+    return status.message or code
+
+
+SERVICE = ServiceSpec(name="BlendVision One", default_base_url=DEFAULT_BASE_URL, error_message=_error_message)
+
+
+def auth_headers(api_token: str, org_id: str) -> dict[str, Secret]:
+    """The headers that authenticate every BlendVision One request made with an API token."""
+    return {"authorization": Secret(f"Bearer {api_token}"), "x-bv-org-id": Secret(org_id)}
+
+
+_account = TypeAdapter(dict[str, Any])
+
+
+def _job(data: Any) -> DubbingJob:
+    return DubbingJobEnvelope.model_validate(data).dubbing_job
+
+
+def get_dubbing_job(job_id: str) -> ApiCall[DubbingJob]:
+    """``GET /bv/cms/v1/dubbing-jobs/{id}``."""
+    return ApiCall(
+        service=SERVICE,
+        method="GET",
+        path=("bv", "cms", "v1", "dubbing-jobs", require_id("job_id", job_id)),
+        parse=_job,
+        label="GET /bv/cms/v1/dubbing-jobs/{id}",
+    )
+
+
+def create_dubbing_job(
+    source_type: str,
+    source_id: str,
+    source_lang_code: str,
+    target_lang_code: str,
+    interval_sec: Any = None,
+) -> ApiCall[DubbingJob]:
+    """``POST /bv/cms/v1/dubbing-jobs``: the arguments are checked before the call is built."""
+    job = validate_input(
+        NewDubbingJob,
+        source_type=source_type,
+        source_id=source_id,
+        source_lang_code=source_lang_code,
+        target_lang_code=target_lang_code,
+        interval_sec=interval_sec,
+    )
+    return ApiCall(
+        service=SERVICE,
+        method="POST",
+        path=("bv", "cms", "v1", "dubbing-jobs"),
+        json_body=job.to_body(),
+        parse=_job,
+        label="POST /bv/cms/v1/dubbing-jobs",
+    )
+
+
+def get_accounts() -> ApiCall[dict[str, Any]]:
+    """``GET /bv/account/v1/accounts``: a cheap authenticated call, used to test a connection."""
+    return ApiCall(
+        service=SERVICE,
+        method="GET",
+        path=("bv", "account", "v1", "accounts"),
+        parse=_account.validate_python,
+        label="GET /bv/account/v1/accounts",
+    )

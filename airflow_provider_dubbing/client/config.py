@@ -1,0 +1,131 @@
+"""What a client needs to know before its first request: the service, its base URL,
+the credentials (kept out of every ``repr``) and the timeouts.
+
+All of it is validated here, once, so that a bad connection fails with a clear
+:class:`ConnectionConfigError` before anything goes over the wire.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from airflow_provider_dubbing.client.errors import ConnectionConfigError
+from airflow_provider_dubbing.client.retry import RetryPolicy
+
+
+class Secret:
+    """A credential string that never shows itself in ``repr``, ``str`` or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that puts it into a request header."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One remote API: its display name, default base URL and how its error bodies read.
+
+    :param error_message: turns a parsed error body into the sentence the service meant.
+    """
+
+    name: str
+    default_base_url: str
+    error_message: Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything a client of one service needs; credentials are :class:`Secret` headers.
+
+    :param base_url: scheme, host, optional port and path prefix, without a trailing slash.
+    :param auth_headers: header name to secret value; sent with every request.
+    :param timeout_s: the per-request timeout for connect, read, write and pool waits.
+    """
+
+    service: ServiceSpec
+    base_url: str
+    auth_headers: Mapping[str, Secret] = field(default_factory=dict)
+    timeout_s: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        if not self.timeout_s > 0:
+            raise ValueError(f"timeout_s must be positive, got {self.timeout_s!r}")
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The httpx timeout; connecting gets a shorter leash than waiting for an answer."""
+        return httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0))
+
+
+_LOOPBACK_NAMES = {"localhost"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8 or ::1)."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_base_url(
+    raw: str | None,
+    *,
+    default: str,
+    conn_id: str,
+    allow_insecure_http: bool = False,
+) -> str:
+    """Turn a connection's ``host`` field into a base URL.
+
+    Empty means the service's default; no scheme means https; a port and a path prefix
+    are kept (``http://127.0.0.1:8765/apis``). Plain http is accepted only for a loopback
+    host, or when the connection says ``allow_insecure_http``: credentials go with every
+    request and must not cross a network in clear text.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return default.rstrip("/")
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ConnectionConfigError(conn_id, "host", f"not a URL: {exc}") from None
+    if url.scheme not in ("http", "https"):
+        raise ConnectionConfigError(conn_id, "host", f"scheme must be https or http, not {url.scheme!r}")
+    if not url.host:
+        raise ConnectionConfigError(conn_id, "host", "has no host name")
+    if url.query or url.fragment:
+        raise ConnectionConfigError(conn_id, "host", "must not carry a query or fragment")
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback_host(url.host):
+        raise ConnectionConfigError(
+            conn_id,
+            "host",
+            f"plain http to {url.host!r} would send the credentials unencrypted; use https, "
+            'or set {"allow_insecure_http": true} in the connection extra',
+        )
+    return str(url).rstrip("/")

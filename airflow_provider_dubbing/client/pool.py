@@ -1,0 +1,111 @@
+"""Process-wide httpx clients: one per base URL (and per event loop for async).
+
+A new client costs an SSL context (about 30 ms of CPU) and a fresh TCP/TLS handshake, so
+a triggerer polling thousands of jobs must not build one per request. One SSL context
+serves every client of the process. Async clients belong to the loop that made them
+(their connections do), so each loop gets its own, closed when ``asyncio.run`` shuts the
+loop down. After a fork (Airflow 2's task runner) the child starts with none, because the
+parent's sockets are not the child's to use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import functools
+import os
+import ssl
+import threading
+import weakref
+from collections.abc import AsyncIterator
+
+import httpx
+
+_lock = threading.Lock()
+_pid = os.getpid()
+_sync_clients: dict[str, httpx.Client] = {}
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _LoopEntry]] = (
+    weakref.WeakKeyDictionary()
+)
+
+# Generous enough for a triggerer polling many jobs on one service; requests beyond it
+# queue for a pooled connection (bounded by the client's pool timeout).
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+
+
+class _LoopEntry:
+    """An async client and the async generator whose ``finally`` closes it with its loop."""
+
+    __slots__ = ("client", "closer")
+
+    def __init__(self, client: httpx.AsyncClient, closer: AsyncIterator[None]) -> None:
+        self.client = client
+        self.closer = closer
+
+
+@functools.lru_cache(maxsize=1)
+def ssl_context() -> ssl.SSLContext:
+    """The one verifying SSL context every client of this process shares."""
+    return httpx.create_ssl_context()
+
+
+def _forget_after_fork() -> None:
+    global _pid
+    if os.getpid() != _pid:
+        _pid = os.getpid()
+        _sync_clients.clear()
+        _async_clients.clear()
+
+
+def shared_sync_client(base_url: str) -> httpx.Client:
+    """The process's ``httpx.Client`` for ``base_url`` (thread-safe; made on first use)."""
+    with _lock:
+        _forget_after_fork()
+        client = _sync_clients.get(base_url)
+        if client is None or client.is_closed:
+            client = httpx.Client(verify=ssl_context(), limits=LIMITS, trust_env=True)
+            _sync_clients[base_url] = client
+        return client
+
+
+async def shared_async_client(base_url: str) -> httpx.AsyncClient:
+    """The running loop's ``httpx.AsyncClient`` for ``base_url`` (made on first use)."""
+    loop = asyncio.get_running_loop()
+    with _lock:
+        _forget_after_fork()
+        per_loop = _async_clients.setdefault(loop, {})
+        entry = per_loop.get(base_url)
+        if entry is not None and not entry.client.is_closed:
+            return entry.client
+        client = httpx.AsyncClient(verify=ssl_context(), limits=LIMITS, trust_env=True)
+        closer = _close_with_loop(client)
+        per_loop[base_url] = _LoopEntry(client, closer)
+    # A started async generator is finalised by the loop's shutdown_asyncgens(), which
+    # asyncio.run() calls before closing the loop: that is our hook to close the client.
+    await closer.__anext__()
+    return client
+
+
+async def _close_with_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+async def aclose_shared_clients() -> None:
+    """Close the running loop's shared async clients (tests and long-lived loops)."""
+    with _lock:
+        entries = list(_async_clients.pop(asyncio.get_running_loop(), {}).values())
+    for entry in entries:
+        await entry.client.aclose()
+
+
+@atexit.register
+def close_shared_sync_clients() -> None:
+    """Close every shared sync client (at interpreter exit, or from tests)."""
+    with _lock:
+        clients = list(_sync_clients.values())
+        _sync_clients.clear()
+    for client in clients:
+        client.close()

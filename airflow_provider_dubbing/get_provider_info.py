@@ -1,0 +1,59 @@
+"""Provider metadata Airflow reads through the ``apache_airflow_provider`` entry point.
+
+Hand-written (official providers generate it from provider.yaml); a unit test validates
+it against the schema shipped inside the installed Airflow, because a bad dict breaks
+provider discovery for every provider, not only ours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_dubbing import __version__
+from airflow_provider_dubbing.connection_forms import BLENDVISION_CONN_TYPE, CAMB_CONN_TYPE, declarative_ui
+
+CAMB = "CAMB.AI"
+BLENDVISION = "BlendVision One"
+
+
+def get_provider_info() -> dict[str, Any]:
+    """The provider's metadata: integrations, hooks and connection types."""
+    return {
+        "package-name": "airflow-provider-dubbing",
+        "name": "Dubbing (CAMB.AI, BlendVision One)",
+        "description": "Hooks for dubbing services: CAMB.AI alt-format exports and BlendVision One jobs.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": CAMB,
+                "external-doc-url": "https://docs.camb.ai/",
+                "tags": ["service"],
+            },
+            {
+                "integration-name": BLENDVISION,
+                "external-doc-url": "https://developers.blendvision.com/",
+                "tags": ["service"],
+            },
+        ],
+        "hooks": [
+            {"integration-name": CAMB, "python-modules": ["airflow_provider_dubbing.hooks.camb"]},
+            {
+                "integration-name": BLENDVISION,
+                "python-modules": ["airflow_provider_dubbing.hooks.blendvision"],
+            },
+        ],
+        "connection-types": [
+            {
+                "connection-type": CAMB_CONN_TYPE,
+                "hook-class-name": "airflow_provider_dubbing.hooks.camb.CambHook",
+                "hook-name": CAMB,
+                **declarative_ui(CAMB_CONN_TYPE),
+            },
+            {
+                "connection-type": BLENDVISION_CONN_TYPE,
+                "hook-class-name": "airflow_provider_dubbing.hooks.blendvision.BlendVisionHook",
+                "hook-name": BLENDVISION,
+                **declarative_ui(BLENDVISION_CONN_TYPE),
+            },
+        ],
+    }

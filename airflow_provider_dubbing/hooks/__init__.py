@@ -1,0 +1,1 @@
+"""Airflow hooks: authenticated calls to each dubbing service, sync and async twins."""

@@ -1,0 +1,118 @@
+"""What both service hooks share: turning a connection into a client, and the twin call paths."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any, ClassVar, TypeVar
+
+from airflow_provider_dubbing import connection_forms
+from airflow_provider_dubbing._compat import BaseHook, mask_secret
+from airflow_provider_dubbing.client.call import ApiCall
+from airflow_provider_dubbing.client.config import ClientConfig, ServiceSpec, parse_base_url
+from airflow_provider_dubbing.client.errors import ConnectionConfigError, DubbingError
+from airflow_provider_dubbing.client.retry import RetryPolicy
+from airflow_provider_dubbing.client.transport import ApiClient, AsyncApiClient
+from airflow_provider_dubbing.hooks.connection import (
+    ConnectionFields,
+    aload_connection_fields,
+    load_connection_fields,
+)
+
+T = TypeVar("T")
+
+
+class DubbingHook(BaseHook):
+    """Base of the service hooks: reads the connection once, then sends calls sync or async.
+
+    :param conn_id: the Airflow connection to read.
+    :param timeout_s: the per-request timeout, in seconds.
+    :param retry: how transient failures are retried inside one call.
+    """
+
+    service: ClassVar[ServiceSpec]
+    conn_type: ClassVar[str]
+
+    def __init__(self, conn_id: str, *, timeout_s: float = 30.0, retry: RetryPolicy | None = None) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self.timeout_s = timeout_s
+        self.retry = retry or RetryPolicy()
+        self._config: ClientConfig | None = None
+
+    @abstractmethod
+    def _auth_headers(self, conn: ConnectionFields) -> dict[str, Any]:
+        """The service's auth headers from the connection, or a :class:`ConnectionConfigError`."""
+
+    @abstractmethod
+    def _test_call(self) -> ApiCall[Any]:
+        """The cheap authenticated call ``test_connection`` makes."""
+
+    def _config_from(self, conn: ConnectionFields) -> ClientConfig:
+        if conn.password:
+            # Airflow masks connection passwords already; saying so again costs nothing and
+            # covers secrets backends that hand us the connection some other way.
+            mask_secret(conn.password)
+        return ClientConfig(
+            service=self.service,
+            base_url=parse_base_url(
+                conn.host,
+                default=self.service.default_base_url,
+                conn_id=conn.conn_id,
+                allow_insecure_http=_flag(conn, "allow_insecure_http"),
+            ),
+            auth_headers=self._auth_headers(conn),
+            timeout_s=self.timeout_s,
+            retry=self.retry,
+        )
+
+    def get_client_config(self) -> ClientConfig:
+        """The client configuration, read from the connection on first use."""
+        if self._config is None:
+            self._config = self._config_from(load_connection_fields(self.conn_id))
+        return self._config
+
+    async def aget_client_config(self) -> ClientConfig:
+        """Async twin of :meth:`get_client_config`; the lookup never blocks the event loop."""
+        if self._config is None:
+            self._config = self._config_from(await aload_connection_fields(self.conn_id))
+        return self._config
+
+    def _request(self, call: ApiCall[T]) -> T:
+        return ApiClient(self.get_client_config()).request(call)
+
+    async def _arequest(self, call: ApiCall[T]) -> T:
+        return await AsyncApiClient(await self.aget_client_config()).arequest(call)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Make one cheap authenticated call; never raises, so the UI can show the reason."""
+        try:
+            self._request(self._test_call())
+        except DubbingError as exc:
+            return False, str(exc)
+        except Exception as exc:  # the UI button must get an answer, whatever broke
+            return False, f"{type(exc).__name__}: {exc}"
+        return True, f"Connected to {self.service.name} at {self.get_client_config().base_url}"
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Labels, placeholders and hidden fields of the connection form (Airflow 2.x-3.1)."""
+        return connection_forms.UI_FIELD_BEHAVIOUR[cls.conn_type]
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra inputs of the connection form (Airflow 2.x-3.1)."""
+        return connection_forms.form_widgets(cls.conn_type)
+
+
+def _flag(conn: ConnectionFields, name: str) -> bool:
+    value = conn.extra_value(name)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def require_field(conn: ConnectionFields, field: str, value: Any, what: str) -> str:
+    """``value`` as a non-blank string, or a :class:`ConnectionConfigError` saying what is missing."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConnectionConfigError(conn.conn_id, field, f"is empty; it must hold the {what}")
+    return value.strip()

@@ -1,0 +1,59 @@
+"""Reading an Airflow connection, from a task (sync) or from the triggerer (async).
+
+The async path runs Airflow's sync lookup in a worker thread: that works on every line
+we support, in the real triggerer and under ``dag.test()`` alike, where Airflow 3.3's
+``aget_connection`` cannot see metastore connections and a sync lookup on the event
+loop's own thread risks a deadlock (see AIRFLOW.md in the project notes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_dubbing._compat import BaseHook
+from airflow_provider_dubbing.client.errors import ConnectionConfigError
+
+
+@dataclass(frozen=True)
+class ConnectionFields:
+    """The parts of an Airflow connection our hooks read; ``repr`` hides the password."""
+
+    conn_id: str
+    conn_type: str | None
+    host: str | None
+    password: str | None = field(repr=False)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def extra_value(self, name: str) -> Any:
+        """An extra field by its bare name, or by the ``extra__<type>__<name>`` form old UIs wrote."""
+        if name in self.extra and self.extra[name] not in (None, ""):
+            return self.extra[name]
+        return self.extra.get(f"extra__{self.conn_type}__{name}")
+
+
+def load_connection_fields(conn_id: str) -> ConnectionFields:
+    """Read ``conn_id`` through Airflow (secrets backends, env vars, metastore)."""
+    conn = BaseHook.get_connection(conn_id)
+    raw_extra = conn.extra
+    try:
+        extra = json.loads(raw_extra) if raw_extra else {}
+    except ValueError:
+        raise ConnectionConfigError(conn_id, "extra", "is not valid JSON") from None
+    if not isinstance(extra, dict):
+        raise ConnectionConfigError(conn_id, "extra", "must be a JSON object")
+    return ConnectionFields(
+        conn_id=conn_id,
+        conn_type=conn.conn_type,
+        host=conn.host,
+        password=conn.password,
+        extra=extra,
+    )
+
+
+async def aload_connection_fields(conn_id: str) -> ConnectionFields:
+    """:func:`load_connection_fields` for async code: the lookup runs in a worker thread."""
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(load_connection_fields)(conn_id)
