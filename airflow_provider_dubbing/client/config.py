@@ -41,6 +41,10 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling would write the credential wherever the pickle goes (a DB, a queue).
+        raise TypeError("a Secret cannot be pickled; read the credential from the connection again")
+
 
 @dataclass(frozen=True)
 class ServiceSpec:

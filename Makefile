@@ -1,0 +1,64 @@
+# The two commands a new user needs: `make demo` and `make test`. Each installs what it
+# needs into ./.venv (uv, bootstrapped from the machine's Python, resolves the pinned
+# lock files in requirements/), so a fresh clone needs only Python 3.10+ with venv.
+
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+UV := $(VENV)/tools/bin/uv
+AF3 := $(VENV)/airflow-3.3.2
+AF2 := $(VENV)/airflow-2.11.2
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help demo test lint typecheck pytest pytest-af3 pytest-af2 emulator venvs lock clean
+
+help:
+	@echo "make demo   run the example DAG end to end against the local emulator (Airflow 3.3.2)"
+	@echo "make test   ruff, mypy, and the test suite on Airflow 3.3.2 and 2.11.2"
+	@echo "make emulator   serve both fake APIs on 127.0.0.1:8765"
+	@echo "make lock   re-resolve requirements/*.txt (pinned test environments)"
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)/tools
+	$(VENV)/tools/bin/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# One virtualenv per Airflow line, from its lock file, with this package editable.
+$(VENV)/airflow-%/.installed: requirements/airflow-%.txt pyproject.toml | $(UV)
+	$(UV) venv -q --allow-existing --python $(PYTHON) $(VENV)/airflow-$*
+	$(UV) pip sync -q --python $(VENV)/airflow-$*/bin/python requirements/airflow-$*.txt
+	$(UV) pip install -q --python $(VENV)/airflow-$*/bin/python --no-deps -e .
+	touch $@
+
+venvs: $(AF3)/.installed $(AF2)/.installed
+
+lint: $(AF3)/.installed
+	$(AF3)/bin/ruff check .
+	$(AF3)/bin/ruff format --check .
+
+typecheck: $(AF3)/.installed
+	$(AF3)/bin/mypy
+
+pytest-af3: $(AF3)/.installed
+	$(AF3)/bin/python -m pytest $(PYTEST_ARGS)
+
+pytest-af2: $(AF2)/.installed
+	$(AF2)/bin/python -m pytest $(PYTEST_ARGS)
+
+pytest: pytest-af3 pytest-af2
+
+test: lint typecheck pytest
+
+demo: $(AF3)/.installed
+	$(AF3)/bin/python scripts/demo.py
+
+emulator: $(AF3)/.installed
+	$(AF3)/bin/python -m airflow_provider_dubbing.emulator --port 8765
+
+lock: | $(UV)
+	for v in 3.3.2 2.11.2; do \
+	  $(UV) pip compile -q pyproject.toml requirements/airflow-$$v.in --extra dev --extra emulator \
+	    --universal --python-version 3.10 -o requirements/airflow-$$v.txt; \
+	done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""Shared test setup: a throwaway AIRFLOW_HOME made before Airflow is imported, the
+emulator on 127.0.0.1 (port 0), and a fixture that runs a check through both the sync
+and the async path of a hook."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Airflow reads its configuration when first imported, so the throwaway home must exist
+# before any test module imports a hook.
+_HOME = Path(tempfile.mkdtemp(prefix="dubbing-test-airflow-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_HOME),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "example_dags"),
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+    }
+)
+for name in [n for n in os.environ if n.startswith("AIRFLOW_CONN_")]:
+    del os.environ[name]
+
+SAMPLES = Path(__file__).parent / "samples"
+CAMB_KEY = "camb-test-key-7d1f3a9b5c"
+BV_TOKEN = "bv-test-token-4e8a2c6d0f"
+BV_ORG = "org-test-91b3"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
+def sample(name: str) -> Any:
+    """A JSON sample written from the API reference pages."""
+    return json.loads((SAMPLES / name).read_text())
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Any]:
+    from airflow_provider_dubbing.emulator.server import EmulatorServer
+    from airflow_provider_dubbing.emulator.settings import EmulatorSettings
+
+    settings = EmulatorSettings(camb_api_key=CAMB_KEY, bv_token=BV_TOKEN, bv_org_id=BV_ORG)
+    with EmulatorServer(port=0, settings=settings) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server: Any) -> Any:
+    """The session's emulator, reset to a clean state for this test."""
+    emulator_server.reset()
+    return emulator_server
+
+
+def connection_uri_env(conn_type: str, host: str, password: str | None, extra: dict[str, Any] | None = None) -> str:
+    """An ``AIRFLOW_CONN_*`` value in Airflow's JSON form."""
+    value: dict[str, Any] = {"conn_type": conn_type, "host": host}
+    if password is not None:
+        value["password"] = password
+    if extra:
+        value["extra"] = extra
+    return json.dumps(value)
+
+
+@pytest.fixture
+def connections(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``camb_default`` and ``blendvision_default`` pointing at the emulator, by env var."""
+    monkeypatch.setenv("AIRFLOW_CONN_CAMB_DEFAULT", connection_uri_env("camb", emulator.camb_base_url, CAMB_KEY))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BLENDVISION_DEFAULT",
+        connection_uri_env("blendvision", emulator.blendvision_base_url, BV_TOKEN, {"org_id": BV_ORG}),
+    )
+    return emulator
+
+
+@pytest.fixture(params=["sync", "async"])
+def via(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """Run a hook method through the sync path or its ``a``-prefixed async twin.
+
+    ``via(hook, "get_dubbing_job", "id")`` calls ``hook.get_dubbing_job("id")`` or
+    ``asyncio.run(hook.aget_dubbing_job("id"))``, so one test proves both twins.
+    """
+    mode = request.param
+
+    def call(target: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+        if mode == "sync":
+            return getattr(target, method)(*args, **kwargs)
+        coroutine: Callable[..., Awaitable[Any]] = getattr(target, "a" + method)
+        return asyncio.run(coroutine(*args, **kwargs))
+
+    call.mode = mode  # type: ignore[attr-defined]
+    return call
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Run ``airflow db migrate`` once for the tests that need the metadata DB."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+    return _HOME
