@@ -1,0 +1,121 @@
+"""Localise one video with both services through the hooks alone.
+
+A media pipeline's localisation step: export a finished CAMB.AI dubbing run as MP4 and
+have BlendVision One dub the same programme into Japanese, wait for both, then report
+what came out. The waits here are plain polling loops inside a task; the provider's
+deferrable sensors (which free the worker slot while waiting) replace them in the
+sensor examples.
+
+Connections: ``camb_default`` (type ``camb``, password = API key) and
+``blendvision_default`` (type ``blendvision``, password = API token, extra ``org_id``).
+``make demo`` points both at the bundled emulator.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+try:  # Airflow 3
+    from airflow.sdk import Param, dag, task
+except ImportError:  # Airflow 2
+    from airflow.decorators import dag, task  # type: ignore[no-redef,unused-ignore]
+    from airflow.models.param import Param  # type: ignore[no-redef,unused-ignore]
+
+
+def _poll(check: Any, *, interval_s: float, max_checks: int) -> Any:
+    """Call ``check()`` until it returns something other than None, or give up."""
+    for _ in range(max_checks):
+        result = check()
+        if result is not None:
+            return result
+        time.sleep(interval_s)
+    raise TimeoutError(f"still running after {max_checks} checks")
+
+
+@dag(
+    dag_id="example_dubbing_hooks",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    tags=["example", "dubbing"],
+    params={
+        "camb_run_id": Param(18342, type="integer", description="a finished CAMB.AI dubbing run"),
+        "camb_language": Param("es-ES", type=["string", "integer"]),
+        "output_format": Param("mp4", type="string"),
+        "bv_source_id": Param("vod-demo-001", type="string"),
+        "target_lang_code": Param("ja", type="string"),
+        "poll_interval_s": Param(5.0, type="number", minimum=0),
+    },
+)
+def example_dubbing_hooks() -> None:
+    @task
+    def start_camb_export(params: dict[str, Any]) -> str:
+        from airflow_provider_dubbing.hooks.camb import CambHook
+
+        return CambHook().export_alt_format(params["camb_run_id"], params["camb_language"], params["output_format"])
+
+    @task
+    def wait_for_camb_export(task_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_dubbing.hooks.camb import CambHook
+
+        hook = CambHook()
+
+        def check() -> dict[str, Any] | None:
+            status = hook.get_alt_format_status(task_id, run_id=params["camb_run_id"])
+            if status.status == "PENDING":
+                return None
+            if status.status != "SUCCESS":
+                raise RuntimeError(f"export {task_id} ended {status.status}: {status.exception_reason}")
+            return {"task_id": task_id, **status.model_dump(mode="json")}
+
+        return _poll(check, interval_s=params["poll_interval_s"], max_checks=60)
+
+    @task
+    def start_blendvision_job(params: dict[str, Any]) -> str:
+        from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+
+        job = BlendVisionHook().create_dubbing_job(
+            source_type="DUBBING_SOURCE_TYPE_VIDEO",
+            source_id=params["bv_source_id"],
+            source_lang_code="en",
+            target_lang_code=params["target_lang_code"],
+            interval_sec=("0", "90.5"),
+        )
+        return job.id
+
+    @task
+    def wait_for_blendvision_job(job_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+
+        hook = BlendVisionHook()
+
+        def check() -> dict[str, Any] | None:
+            job = hook.get_dubbing_job(job_id)
+            if job.status in ("DUBBING_STATUS_CREATED", "DUBBING_STATUS_PROCESSING"):
+                return None
+            if job.status != "DUBBING_STATUS_SUCCEEDED":
+                reasons = "; ".join(info.describe() for info in job.error_infos)
+                raise RuntimeError(f"job {job_id} ended {job.status}: {reasons}")
+            return job.model_dump(mode="json")
+
+        return _poll(check, interval_s=params["poll_interval_s"], max_checks=60)
+
+    @task
+    def report(export: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "camb_export": {"task_id": export["task_id"], "status": export["status"], "message": export["message"]},
+            "blendvision_job": {
+                "id": job["id"],
+                "status": job["status"],
+                "output_file_ids": [o["id"] for o in job["outputs"]],
+            },
+        }
+
+    export = wait_for_camb_export(start_camb_export())
+    job = wait_for_blendvision_job(start_blendvision_job())
+    report(export, job)
+
+
+dubbing_hooks_dag = example_dubbing_hooks()

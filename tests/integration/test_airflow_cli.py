@@ -1,0 +1,40 @@
+"""Airflow itself discovers the provider: its CLI lists the package and both connection types."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from airflow_provider_dubbing import __version__
+
+pytestmark = pytest.mark.airflow
+
+
+def airflow_cli(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_providers_list_shows_the_package() -> None:
+    rows = [line for line in airflow_cli("providers", "list", "-o", "plain").splitlines() if "airflow-provider-dubbing" in line]  # fmt: skip
+    assert len(rows) == 1
+    assert __version__ in rows[0]
+
+
+def test_providers_hooks_shows_both_connection_types() -> None:
+    output = airflow_cli("providers", "hooks", "-o", "plain")
+    lines = {line.split()[0]: line for line in output.splitlines() if line.strip()}
+    assert "airflow_provider_dubbing.hooks.camb.CambHook" in lines["camb"]
+    assert "camb_conn_id" in lines["camb"]
+    assert "airflow_provider_dubbing.hooks.blendvision.BlendVisionHook" in lines["blendvision"]
+    assert "blendvision_conn_id" in lines["blendvision"]
