@@ -54,7 +54,9 @@ def example_dubbing_hooks() -> None:
     def start_camb_export(params: dict[str, Any]) -> str:
         from airflow_provider_dubbing.hooks.camb import CambHook
 
-        return CambHook().export_alt_format(params["camb_run_id"], params["camb_language"], params["output_format"])
+        return CambHook().export_alt_format(
+            params["camb_run_id"], params["camb_language"], params["output_format"]
+        )
 
     @task
     def wait_for_camb_export(task_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +107,11 @@ def example_dubbing_hooks() -> None:
     @task
     def report(export: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
         return {
-            "camb_export": {"task_id": export["task_id"], "status": export["status"], "message": export["message"]},
+            "camb_export": {
+                "task_id": export["task_id"],
+                "status": export["status"],
+                "message": export["message"],
+            },
             "blendvision_job": {
                 "id": job["id"],
                 "status": job["status"],

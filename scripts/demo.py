@@ -47,7 +47,11 @@ def airflow(home: Path, env: dict[str, str], *args: str, log_name: str) -> int:
     log = home / log_name
     with log.open("w") as out:
         result = subprocess.run(
-            [sys.executable, "-m", "airflow", *args], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=600
+            [sys.executable, "-m", "airflow", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=600,
         )
     return result.returncode
 
@@ -59,7 +63,8 @@ def summarize(home: Path) -> bool:
     ).fetchone()
     print(f"\nDAG {DAG_ID}, run {run_id}: {run_state.upper()}")
     tasks = db.execute(
-        "SELECT task_id, state, try_number FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY start_date",
+        "SELECT task_id, state, try_number FROM task_instance"
+        " WHERE dag_id = ? AND run_id = ? ORDER BY start_date",
         (DAG_ID, run_id),
     ).fetchall()
     values = dict(
@@ -97,7 +102,9 @@ def main() -> int:
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "example_dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
-            "AIRFLOW_CONN_CAMB_DEFAULT": json.dumps({"conn_type": "camb", "host": f"{url}/apis", "password": CAMB_KEY}),
+            "AIRFLOW_CONN_CAMB_DEFAULT": json.dumps(
+                {"conn_type": "camb", "host": f"{url}/apis", "password": CAMB_KEY}
+            ),
             "AIRFLOW_CONN_BLENDVISION_DEFAULT": json.dumps(
                 {"conn_type": "blendvision", "host": url, "password": BV_TOKEN, "extra": {"org_id": BV_ORG}}
             ),

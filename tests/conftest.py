@@ -18,8 +18,11 @@ from typing import Any
 import pytest
 
 # Airflow reads its configuration when first imported, so the throwaway home must exist
-# before any test module imports a hook.
-_HOME = Path(tempfile.mkdtemp(prefix="dubbing-test-airflow-"))
+# before any test module imports a hook. Test modules import this file again as
+# ``tests.conftest``; the second import must not make a second home.
+if "DUBBING_TEST_AIRFLOW_HOME" not in os.environ:
+    os.environ["DUBBING_TEST_AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="dubbing-test-airflow-")
+_HOME = Path(os.environ["DUBBING_TEST_AIRFLOW_HOME"])
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_HOME),
@@ -65,7 +68,9 @@ def emulator(emulator_server: Any) -> Any:
     return emulator_server
 
 
-def connection_uri_env(conn_type: str, host: str, password: str | None, extra: dict[str, Any] | None = None) -> str:
+def connection_uri_env(
+    conn_type: str, host: str, password: str | None, extra: dict[str, Any] | None = None
+) -> str:
     """An ``AIRFLOW_CONN_*`` value in Airflow's JSON form."""
     value: dict[str, Any] = {"conn_type": conn_type, "host": host}
     if password is not None:
@@ -78,7 +83,9 @@ def connection_uri_env(conn_type: str, host: str, password: str | None, extra: d
 @pytest.fixture
 def connections(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """``camb_default`` and ``blendvision_default`` pointing at the emulator, by env var."""
-    monkeypatch.setenv("AIRFLOW_CONN_CAMB_DEFAULT", connection_uri_env("camb", emulator.camb_base_url, CAMB_KEY))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAMB_DEFAULT", connection_uri_env("camb", emulator.camb_base_url, CAMB_KEY)
+    )
     monkeypatch.setenv(
         "AIRFLOW_CONN_BLENDVISION_DEFAULT",
         connection_uri_env("blendvision", emulator.blendvision_base_url, BV_TOKEN, {"org_id": BV_ORG}),
@@ -105,9 +112,9 @@ def via(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return call
 
 
-@pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """Run ``airflow db migrate`` once for the tests that need the metadata DB."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Migrate before any test opens the SQLite file in-process: a connection opened
+    # earlier keeps seeing the empty database the migration replaced.
     subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],
         check=True,
@@ -115,4 +122,9 @@ def airflow_db() -> Path:
         env=os.environ.copy(),
         timeout=300,
     )
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """The throwaway AIRFLOW_HOME, whose metadata DB was migrated at session start."""
     return _HOME

@@ -26,7 +26,11 @@ def airflow_cli(*args: str) -> str:
 
 
 def test_providers_list_shows_the_package() -> None:
-    rows = [line for line in airflow_cli("providers", "list", "-o", "plain").splitlines() if "airflow-provider-dubbing" in line]  # fmt: skip
+    rows = [
+        line
+        for line in airflow_cli("providers", "list", "-o", "plain").splitlines()
+        if "airflow-provider-dubbing" in line
+    ]
     assert len(rows) == 1
     assert __version__ in rows[0]
 

@@ -15,7 +15,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 
 def load_dag(file_name: str, dag_id: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"example_{dag_id}", EXAMPLES / file_name)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     (dag,) = [v for v in vars(module).values() if getattr(v, "dag_id", None) == dag_id]
@@ -31,7 +32,8 @@ def task_results(dag_run: Any) -> dict[str, tuple[str, Any]]:
     db = sqlite3.connect(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db")
     states = dict(
         db.execute(
-            "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", (dag_run.dag_id, dag_run.run_id)
+            "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
+            (dag_run.dag_id, dag_run.run_id),
         ).fetchall()
     )
     values = {

@@ -39,10 +39,17 @@ FAST_RETRY = RetryPolicy(max_retries=3, initial_delay_s=0.01, max_delay_s=0.02, 
 def test_camb_every_status_after_pending_polls(connections: Any, via: Any, status: str) -> None:
     connections.script_camb_task(
         "t-1",
-        [{"status": "PENDING"}, {"status": "PENDING"},
-         {"status": status, "run_id": 7, "exception_reason": "WHY" if status != "SUCCESS" else None,
-          "message": {"note": status}}],
-    )  # fmt: skip
+        [
+            {"status": "PENDING"},
+            {"status": "PENDING"},
+            {
+                "status": status,
+                "run_id": 7,
+                "exception_reason": "WHY" if status != "SUCCESS" else None,
+                "message": {"note": status},
+            },
+        ],
+    )
     hook = CambHook()
     seen = [via(hook, "get_alt_format_status", "t-1").status for _ in range(3)]
     assert seen == ["PENDING", "PENDING", status]
@@ -114,7 +121,10 @@ def test_blendvision_create_then_follow_to_success(connections: Any, via: Any) -
     assert created.status is DubbingStatus.DUBBING_STATUS_CREATED
     assert created.source_lang_code == "en-US"
     assert created.interval_sec is not None
-    assert created.interval_sec.model_dump(mode="json") == {"start": {"value": "0.5"}, "end": {"value": "1.25e2"}}
+    assert created.interval_sec.model_dump(mode="json") == {
+        "start": {"value": "0.5"},
+        "end": {"value": "1.25e2"},
+    }
     job = created
     for _ in range(6):
         job = via(hook, "get_dubbing_job", created.id)
@@ -137,8 +147,12 @@ def test_camb_wrong_key_is_authentication_error(connections: Any, via: Any, monk
 
 def test_blendvision_wrong_token_and_wrong_org(connections: Any, via: Any, monkeypatch: Any) -> None:
     url = connections.blendvision_base_url
-    monkeypatch.setenv("AIRFLOW_CONN_BV_TOKEN", connection_uri_env("blendvision", url, "nope", {"org_id": BV_ORG}))
-    monkeypatch.setenv("AIRFLOW_CONN_BV_ORG", connection_uri_env("blendvision", url, BV_TOKEN, {"org_id": "other"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BV_TOKEN", connection_uri_env("blendvision", url, "nope", {"org_id": BV_ORG})
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BV_ORG", connection_uri_env("blendvision", url, BV_TOKEN, {"org_id": "other"})
+    )
     with pytest.raises(AuthenticationError, match="UNAUTHENTICATED"):
         via(BlendVisionHook("bv_token"), "get_dubbing_job", "j")
     with pytest.raises(PermissionDeniedError, match="PERMISSION_DENIED"):
@@ -169,16 +183,31 @@ def test_bad_request_and_unprocessable(connections: Any, via: Any) -> None:
         send_raw(CambHook(retry=NO_RETRY), replace(status_call, query={"run_id": "not-a-number"}), via)
     assert info.value.status_code == 422
     create_call = bv.create_dubbing_job("video", "s", "en", "ja")
-    two_outputs = create_call.json_body["dubbing_job"] | {"outputs": [{"lang_code": "ja"}, {"lang_code": "ko"}]}
+    two_outputs = create_call.json_body["dubbing_job"] | {
+        "outputs": [{"lang_code": "ja"}, {"lang_code": "ko"}]
+    }
     with pytest.raises(BadRequestError, match="INVALID_ARGUMENT") as bv_info:
-        send_raw(BlendVisionHook(retry=NO_RETRY), replace(create_call, json_body={"dubbing_job": two_outputs}), via)
+        send_raw(
+            BlendVisionHook(retry=NO_RETRY), replace(create_call, json_body={"dubbing_job": two_outputs}), via
+        )
     assert bv_info.value.status_code == 400
 
 
-@pytest.mark.parametrize(("kind", "error"), [("429", RateLimitError), ("500", ServerError), ("503", ServerError),
-                                             ("502_html", ServerError), ("html200", ResponseDecodeError),
-                                             ("truncate", ResponseDecodeError), ("drop", ApiConnectionError)])  # fmt: skip
-def test_each_fault_surfaces_as_its_class_without_retries(connections: Any, via: Any, kind: str, error: type) -> None:
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        ("429", RateLimitError),
+        ("500", ServerError),
+        ("503", ServerError),
+        ("502_html", ServerError),
+        ("html200", ResponseDecodeError),
+        ("truncate", ResponseDecodeError),
+        ("drop", ApiConnectionError),
+    ],
+)
+def test_each_fault_surfaces_as_its_class_without_retries(
+    connections: Any, via: Any, kind: str, error: type
+) -> None:
     connections.script_camb_task("t-f", [{"status": "SUCCESS"}])
     connections.queue_faults([kind])
     with pytest.raises(error):
@@ -223,7 +252,7 @@ def test_missing_credentials_are_named(connections: Any, via: Any, monkeypatch: 
     url = connections.blendvision_base_url
     monkeypatch.setenv("AIRFLOW_CONN_BV_NOORG", connection_uri_env("blendvision", url, BV_TOKEN))
     monkeypatch.setenv("AIRFLOW_CONN_CAMB_NOKEY", connection_uri_env("camb", connections.camb_base_url, None))
-    with pytest.raises(ConnectionConfigError, match="extra.org_id") as bv_info:
+    with pytest.raises(ConnectionConfigError, match=r"extra\.org_id") as bv_info:
         via(BlendVisionHook("bv_noorg"), "get_dubbing_job", "j")
     with pytest.raises(ConnectionConfigError, match="password") as camb_info:
         via(CambHook("camb_nokey"), "get_alt_format_status", "t")
@@ -234,7 +263,8 @@ def test_missing_credentials_are_named(connections: Any, via: Any, monkeypatch: 
 def test_org_id_in_the_legacy_prefixed_extra_is_read(connections: Any, via: Any, monkeypatch: Any) -> None:
     extra = {"extra__blendvision__org_id": BV_ORG}
     monkeypatch.setenv(
-        "AIRFLOW_CONN_BV_OLD", connection_uri_env("blendvision", connections.blendvision_base_url, BV_TOKEN, extra)
+        "AIRFLOW_CONN_BV_OLD",
+        connection_uri_env("blendvision", connections.blendvision_base_url, BV_TOKEN, extra),
     )
     connections.script_blendvision_job("j-o", [{"status": "DUBBING_STATUS_CREATED"}])
     assert via(BlendVisionHook("bv_old"), "get_dubbing_job", "j-o").status == "DUBBING_STATUS_CREATED"
@@ -251,7 +281,8 @@ def test_test_connection_reports_instead_of_raising(connections: Any, monkeypatc
     assert not ok
     assert "401" in message
     monkeypatch.setenv(
-        "AIRFLOW_CONN_BV_FAR", connection_uri_env("blendvision", "http://bv.example.com", BV_TOKEN, {"org_id": "o"})
+        "AIRFLOW_CONN_BV_FAR",
+        connection_uri_env("blendvision", "http://bv.example.com", BV_TOKEN, {"org_id": "o"}),
     )
     ok, message = BlendVisionHook("bv_far").test_connection()
     assert not ok
@@ -264,8 +295,10 @@ def test_no_secret_in_logs_or_errors(connections: Any, via: Any, caplog: pytest.
     connections.queue_faults(["503", "429"])
     errors: list[BaseException] = []
     assert via(CambHook(retry=FAST_RETRY), "get_alt_format_status", "t-x").status == "SUCCESS"
-    for hook, method, arg in [(CambHook(retry=NO_RETRY), "get_alt_format_status", "missing"),
-                              (BlendVisionHook(retry=NO_RETRY), "get_dubbing_job", "missing")]:  # fmt: skip
+    for hook, method, arg in [
+        (CambHook(retry=NO_RETRY), "get_alt_format_status", "missing"),
+        (BlendVisionHook(retry=NO_RETRY), "get_dubbing_job", "missing"),
+    ]:
         with pytest.raises(NotFoundError) as info:
             via(hook, method, arg)
         errors.append(info.value)
@@ -274,3 +307,21 @@ def test_no_secret_in_logs_or_errors(connections: Any, via: Any, caplog: pytest.
     assert "retry 1 of 3" in caplog.text
     for secret in (CAMB_KEY, BV_TOKEN):
         assert not [t for t in texts if secret in t]
+
+
+def test_credentials_are_registered_with_airflows_secret_masker(connections: Any) -> None:
+    try:
+        from airflow.sdk.log import redact
+    except ImportError:  # Airflow 2.x
+        from airflow.utils.log.secrets_masker import redact  # type: ignore[no-redef,unused-ignore]
+
+    from airflow_provider_dubbing.hooks.connection import ConnectionFields
+
+    # Secrets that never went through an Airflow Connection object (which masks its own
+    # password), as a custom secrets backend might hand them over: our hook registers them.
+    key, token = "camb-key-from-elsewhere-1b2c", "bv-token-from-elsewhere-3d4e"
+    assert key in str(redact(f"before {key}"))
+    CambHook()._config_from(ConnectionFields("c", "camb", None, key, {}))
+    BlendVisionHook()._config_from(ConnectionFields("b", "blendvision", None, token, {"org_id": "o"}))
+    for secret in (key, token):
+        assert secret not in str(redact(f"a log line holding {secret} somewhere"))

@@ -42,7 +42,9 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def camb_config(base_url: str = "https://camb.test/apis", **retry: Any) -> ClientConfig:
     policy = RetryPolicy(**{"max_retries": 3, "jitter": 0.0, **retry})
-    return ClientConfig(service=camb.SERVICE, base_url=base_url, auth_headers=camb.auth_headers(KEY), retry=policy)
+    return ClientConfig(
+        service=camb.SERVICE, base_url=base_url, auth_headers=camb.auth_headers(KEY), retry=policy
+    )
 
 
 class Sender:
@@ -96,9 +98,17 @@ def test_request_carries_credentials_query_and_encoded_id(send: Sender) -> None:
 
 @pytest.mark.parametrize(
     ("segment", "encoded"),
-    [("abc", "abc"), ("a/b", "a%2Fb"), ("..", "%2E%2E"), (".", "%2E"), ("a?b#c", "a%3Fb%23c"),
-     ("日本", "%E6%97%A5%E6%9C%AC"), ("100%", "100%25"), ("a b", "a%20b")],
-)  # fmt: skip
+    [
+        ("abc", "abc"),
+        ("a/b", "a%2Fb"),
+        ("..", "%2E%2E"),
+        (".", "%2E"),
+        ("a?b#c", "a%3Fb%23c"),
+        ("日本", "%E6%97%A5%E6%9C%AC"),
+        ("100%", "100%25"),
+        ("a b", "a%20b"),
+    ],
+)
 def test_each_id_stays_one_path_segment(segment: str, encoded: str) -> None:
     assert encode_segment(segment) == encoded
     request = build_request(camb_config("https://h.test/prefix"), camb.get_alt_format_status(segment))
@@ -116,7 +126,9 @@ def test_bad_ids_are_refused_before_any_request(send: Sender, bad: Any) -> None:
 
 
 def test_blendvision_request_has_bearer_and_org_headers() -> None:
-    config = ClientConfig(service=bv.SERVICE, base_url="https://bv.test", auth_headers=bv.auth_headers("tok", "org"))
+    config = ClientConfig(
+        service=bv.SERVICE, base_url="https://bv.test", auth_headers=bv.auth_headers("tok", "org")
+    )
     request = build_request(config, bv.get_dubbing_job("j/1"))
     assert request.url.raw_path == b"/bv/cms/v1/dubbing-jobs/j%2F1"
     assert request.headers["authorization"] == "Bearer tok"
@@ -164,9 +176,11 @@ def test_status_code_maps_to_one_class_with_the_service_detail(send: Sender, cod
 
 def test_blendvision_errors_carry_the_rpc_status_message(send: Sender) -> None:
     config = ClientConfig(
-        service=bv.SERVICE, base_url="https://bv.test", auth_headers=bv.auth_headers("tok", "org"),
+        service=bv.SERVICE,
+        base_url="https://bv.test",
+        auth_headers=bv.auth_headers("tok", "org"),
         retry=RetryPolicy(max_retries=0),
-    )  # fmt: skip
+    )
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(403, json={"code": 7, "message": "org mismatch", "details": []})
@@ -177,14 +191,20 @@ def test_blendvision_errors_carry_the_rpc_status_message(send: Sender) -> None:
 
 def test_validation_error_detail_list_reads_as_one_line(send: Sender) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(422, json={"detail": [{"loc": ["query", "run_id"], "msg": "not an int", "type": "x"}]})
+        return httpx.Response(
+            422, json={"detail": [{"loc": ["query", "run_id"], "msg": "not an int", "type": "x"}]}
+        )
 
     with pytest.raises(UnprocessableEntityError, match=r"query\.run_id: not an int"):
         send(handler, camb.get_alt_format_status("t"))
 
 
 def test_transient_answers_are_retried_with_backoff_then_succeed(send: Sender) -> None:
-    answers = [httpx.Response(503), httpx.Response(502, text="<html>bad gateway</html>"), ok({"status": "SUCCESS"})]
+    answers = [
+        httpx.Response(503),
+        httpx.Response(502, text="<html>bad gateway</html>"),
+        ok({"status": "SUCCESS"}),
+    ]
 
     def handler(request: httpx.Request) -> httpx.Response:
         return answers.pop(0)
@@ -249,7 +269,9 @@ def test_a_wrong_shape_is_not_retried_and_names_the_field(send: Sender) -> None:
         calls.append(1)
         return ok({"dubbing_job": {"id": "j", "status": "DUBBING_STATUS_CREATED"}})
 
-    config = ClientConfig(service=bv.SERVICE, base_url="https://bv.test", auth_headers=bv.auth_headers("t", "o"))
+    config = ClientConfig(
+        service=bv.SERVICE, base_url="https://bv.test", auth_headers=bv.auth_headers("t", "o")
+    )
     with pytest.raises(ResponseValidationError) as info:
         send(handler, bv.get_dubbing_job("j"), config)
     assert not isinstance(info.value, ResponseDecodeError)
@@ -300,7 +322,9 @@ def test_a_create_answered_with_an_error_is_not_retried(send: Sender, code: int)
 
 
 def test_no_credential_in_errors_or_logs(send: Sender, caplog: pytest.LogCaptureFixture) -> None:
-    answers = [httpx.Response(503, json={"detail": "down"})] * 2 + [httpx.Response(401, json={"detail": "bad key"})]
+    answers = [httpx.Response(503, json={"detail": "down"})] * 2 + [
+        httpx.Response(401, json={"detail": "bad key"})
+    ]
 
     def handler(request: httpx.Request) -> httpx.Response:
         return answers.pop(0)

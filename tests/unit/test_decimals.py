@@ -64,7 +64,7 @@ def test_valid_strings_normalize_and_keep_their_value(written: str, normalized: 
 
 @pytest.mark.parametrize("written", INVALID)
 def test_invalid_strings_are_refused(written: str) -> None:
-    with pytest.raises(ValueError, match="decimal string|no digit"):
+    with pytest.raises(ValueError, match=r"decimal string|no digit"):
         normalize_decimal_string(written)
 
 
@@ -85,7 +85,13 @@ def test_model_serializes_normalized_text_to_json_and_keeps_decimal_in_python() 
 
 @pytest.mark.parametrize(
     ("given", "text"),
-    [(decimal.Decimal("1E+2"), "1e2"), (3, "3"), (2.5, "2.5"), (1e20, "1e20"), (decimal.Decimal("-0.50"), "-0.50")],
+    [
+        (decimal.Decimal("1E+2"), "1e2"),
+        (3, "3"),
+        (2.5, "2.5"),
+        (1e20, "1e20"),
+        (decimal.Decimal("-0.50"), "-0.50"),
+    ],
 )
 def test_numbers_from_python_become_normalized_text(given: object, text: str) -> None:
     assert str(DecimalValue.model_validate({"value": given}).value) == text

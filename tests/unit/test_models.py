@@ -24,7 +24,9 @@ def test_blendvision_succeeded_sample_parses_every_field() -> None:
     assert job.source_type is DubbingSourceType.DUBBING_SOURCE_TYPE_VIDEO
     assert job.source_id == "vod-5d4c3b2a"
     assert job.source_lang_code == "en-US"
-    assert job.interval_sec is not None and job.interval_sec.start and job.interval_sec.end
+    assert job.interval_sec is not None
+    assert job.interval_sec.start
+    assert job.interval_sec.end
     assert job.interval_sec.start.value == decimal.Decimal("0.5")
     assert job.interval_sec.end.value == 125
     assert [(o.id, o.lang_code) for o in job.outputs] == [("file-7f6e5d4c", "ja")]
@@ -44,7 +46,10 @@ def test_blendvision_failed_sample_keeps_every_error_info() -> None:
         ("SOURCE_AUDIO_UNREADABLE", "cms.blendvision.com", {"sourceId": "aod-1", "codec": "opus"}),
         ("QUOTA_EXCEEDED", "billing.blendvision.com", {}),
     ]
-    assert job.error_infos[0].describe() == "SOURCE_AUDIO_UNREADABLE (cms.blendvision.com) codec=opus, sourceId=aod-1"
+    assert (
+        job.error_infos[0].describe()
+        == "SOURCE_AUDIO_UNREADABLE (cms.blendvision.com) codec=opus, sourceId=aod-1"
+    )
     assert job.outputs[0].id is None
 
 

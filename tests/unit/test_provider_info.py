@@ -25,11 +25,17 @@ def test_provider_info_validates_against_airflows_runtime_schema() -> None:
 
 
 def test_package_name_is_the_canonical_distribution_name() -> None:
-    assert get_provider_info()["package-name"] == canonicalize_name(metadata.metadata("airflow-provider-dubbing")["Name"])
+    assert get_provider_info()["package-name"] == canonicalize_name(
+        metadata.metadata("airflow-provider-dubbing")["Name"]
+    )
 
 
 def test_entry_point_returns_the_same_dict() -> None:
-    (entry_point,) = [ep for ep in metadata.entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_provider_dubbing")]  # fmt: skip
+    (entry_point,) = [
+        ep
+        for ep in metadata.entry_points(group="apache_airflow_provider")
+        if ep.value.startswith("airflow_provider_dubbing")
+    ]
     assert entry_point.load()() == get_provider_info()
 
 

@@ -90,7 +90,9 @@ def test_a_create_is_retried_only_when_the_request_never_left(error: BaseExcepti
 
 def test_a_create_is_retried_after_a_failed_connect() -> None:
     assert RetryPolicy().should_retry(ApiConnectionError("refused", request_sent=False), idempotent=False)
-    assert RetryPolicy().should_retry(ApiTimeoutError("connect timeout", request_sent=False), idempotent=False)
+    assert RetryPolicy().should_retry(
+        ApiTimeoutError("connect timeout", request_sent=False), idempotent=False
+    )
 
 
 def test_retry_after_is_honoured_up_to_the_ceiling() -> None:

@@ -1,0 +1,138 @@
+"""The emulator's own router, matching routes on percent-DECODED path segments.
+
+aiohttp would match the decoded path, where ``a%2Fb`` is two segments; here an encoded id stays one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import unquote
+
+from airflow_provider_dubbing.emulator.state import EmulatorState
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer: status, any JSON value (wrong shapes included) and extra headers."""
+
+    status: int
+    payload: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def body(self) -> bytes:
+        """The payload as the bytes sent."""
+        return json.dumps(self.payload).encode()
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler sees of one request.
+
+    :param params: the route's path parameters, percent-decoded.
+    :param commit: false when the request is faulted: answer as usual, change nothing.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+    state: EmulatorState
+    commit: bool = True
+
+    def json(self) -> Any:
+        """The body as JSON; raises ``ValueError`` when it is not JSON."""
+        return json.loads(self.body)
+
+
+Handler = Callable[[Call], Answer]
+
+
+@dataclass(frozen=True)
+class Api:
+    """One fake service: how it checks credentials and how its error bodies look.
+
+    :param authenticate: returns the error answer for bad credentials, ``None`` when good.
+    :param error: the service's error answer for an HTTP status and a message.
+    """
+
+    name: str
+    authenticate: Callable[[Call], Answer | None]
+    error: Callable[[int, str], Answer]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A method and a path template such as ``/apis/dub-alt-format/{task_id}``.
+
+    A ``{name}`` segment matches any one decoded segment. ``api`` is ``None`` for the
+    admin API, which needs no credentials and is never faulted.
+    """
+
+    method: str
+    template: str
+    handler: Handler
+    api: Api | None
+
+    @property
+    def label(self) -> str:
+        """How stats and logs name the route."""
+        return f"{self.method} {self.template}"
+
+    @cached_property
+    def segments(self) -> tuple[str, ...]:
+        """The template split into segments."""
+        return tuple(self.template.split("/")[1:])
+
+    def match(self, segments: Sequence[str]) -> dict[str, str] | None:
+        """The path parameters when ``segments`` fit the template, else ``None``."""
+        params: dict[str, str] = {}
+        for pattern, segment in zip(self.segments, segments, strict=True):
+            if pattern.startswith("{") and pattern.endswith("}"):
+                if not segment:
+                    return None
+                params[pattern[1:-1]] = segment
+            elif pattern != segment:
+                return None
+        return params
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome of routing: the route and its parameters, or the methods the path allows."""
+
+    route: Route | None
+    params: Mapping[str, str]
+    allowed: tuple[str, ...] = ()
+
+
+def decode_segments(raw_path: str) -> list[str]:
+    """The percent-decoded segments of a raw path (query removed), ``a%2Fb`` staying one."""
+    path = raw_path.partition("?")[0]
+    return [unquote(segment, errors="replace") for segment in path.split("/")[1:]]
+
+
+class Router:
+    """Routes indexed by segment count, tried in order."""
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self._by_length: dict[int, list[Route]] = {}
+        for route in routes:
+            self._by_length.setdefault(len(route.segments), []).append(route)
+
+    def resolve(self, method: str, segments: Sequence[str]) -> Resolution:
+        """The route for ``method`` and ``segments``, or the methods allowed on that path."""
+        allowed: list[str] = []
+        for route in self._by_length.get(len(segments), ()):
+            params = route.match(segments)
+            if params is None:
+                continue
+            if route.method == method:
+                return Resolution(route, params)
+            allowed.append(route.method)
+        return Resolution(None, {}, tuple(allowed))

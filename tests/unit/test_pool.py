@@ -1,0 +1,73 @@
+"""Shared httpx clients: one per base URL, per event loop for async, one SSL context for all."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from airflow_provider_dubbing.client.pool import (
+    aclose_shared_clients,
+    close_shared_sync_clients,
+    shared_async_client,
+    shared_sync_client,
+    ssl_context,
+)
+
+URL_A = "https://a.test/apis"
+URL_B = "https://b.test"
+
+
+def test_sync_clients_are_shared_per_base_url() -> None:
+    try:
+        first = shared_sync_client(URL_A)
+        assert shared_sync_client(URL_A) is first
+        assert shared_sync_client(URL_B) is not first
+    finally:
+        close_shared_sync_clients()
+    assert first.is_closed
+    assert shared_sync_client(URL_A) is not first  # a closed client is replaced
+    close_shared_sync_clients()
+
+
+def test_async_clients_are_shared_within_a_loop_and_closed_with_it() -> None:
+    async def grab() -> tuple[httpx.AsyncClient, httpx.AsyncClient, httpx.AsyncClient]:
+        return (
+            await shared_async_client(URL_A),
+            await shared_async_client(URL_A),
+            await shared_async_client(URL_B),
+        )
+
+    a1, a2, b = asyncio.run(grab())
+    assert a1 is a2
+    assert a1 is not b
+    # asyncio.run shut the loop down, and the loop's shutdown closed its clients.
+    assert a1.is_closed
+    assert b.is_closed
+    again, _, _ = asyncio.run(grab())
+    assert again is not a1
+
+
+def test_async_clients_can_be_closed_explicitly() -> None:
+    async def run() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+        first = await shared_async_client(URL_A)
+        await aclose_shared_clients()
+        return first, await shared_async_client(URL_A)
+
+    first, second = asyncio.run(run())
+    assert first.is_closed
+    assert second is not first
+
+
+def test_one_ssl_context_for_the_whole_process() -> None:
+    assert ssl_context() is ssl_context()
+
+    async def contexts() -> list[object]:
+        clients = [await shared_async_client(URL_A), await shared_async_client(URL_B)]
+        return [c._transport._pool._ssl_context for c in clients]  # type: ignore[attr-defined]
+
+    try:
+        sync_ctx = shared_sync_client(URL_A)._transport._pool._ssl_context  # type: ignore[attr-defined]
+    finally:
+        close_shared_sync_clients()
+    assert {id(ctx) for ctx in [*asyncio.run(contexts()), sync_ctx]} == {id(ssl_context())}
