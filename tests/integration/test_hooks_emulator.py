@@ -23,6 +23,7 @@ from airflow_provider_dubbing.exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseValidationError,
     ServerError,
     UnprocessableEntityError,
 )
@@ -325,3 +326,30 @@ def test_credentials_are_registered_with_airflows_secret_masker(connections: Any
     BlendVisionHook()._config_from(ConnectionFields("b", "blendvision", None, token, {"org_id": "o"}))
     for secret in (key, token):
         assert secret not in str(redact(f"a log line holding {secret} somewhere"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (
+            {"dubbing_job": {"id": "j-w", "status": "DUBBING_STATUS_SUCCEEDED"}},
+            "dubbing_job.outputs: Field required",
+        ),
+        ({"job": {}}, "dubbing_job: Field required"),
+    ],
+)
+def test_a_wrong_shaped_answer_is_a_response_validation_error(
+    connections: Any, via: Any, raw: Any, problem: str
+) -> None:
+    connections.script_blendvision_job("j-w", [{"raw": raw}])
+    with pytest.raises(ResponseValidationError) as info:
+        via(BlendVisionHook(retry=FAST_RETRY), "get_dubbing_job", "j-w")
+    assert problem in info.value.problems
+    assert connections.stats()["polls"]["j-w"] == 1  # a wrong shape is not retried
+
+
+def test_an_answer_with_two_outputs_is_refused(connections: Any, via: Any) -> None:
+    two = [{"id": "f1", "lang_code": "ja"}, {"id": "f2", "lang_code": "ko"}]
+    connections.script_blendvision_job("j-2", [{"status": "DUBBING_STATUS_SUCCEEDED", "outputs": two}])
+    with pytest.raises(ResponseValidationError, match="at most 1 item"):
+        via(BlendVisionHook(), "get_dubbing_job", "j-2")
