@@ -16,8 +16,8 @@ try:
     from airflow.sdk.log import mask_secret
 except ImportError:
     try:
-        from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
+        from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef,unused-ignore]
     except ImportError:  # Airflow 2.x
-        from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
+        from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef,unused-ignore]
 
 __all__ = ["BaseHook", "mask_secret"]

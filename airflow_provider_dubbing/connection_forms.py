@@ -8,6 +8,7 @@ they cannot drift apart, and importing it costs nothing at DAG-parse time.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 CAMB_CONN_TYPE = "camb"
@@ -47,9 +48,18 @@ EXTRA_FIELDS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
+def ui_field_behaviour(conn_type: str) -> dict[str, Any]:
+    """The Airflow 2.x-3.1 ``get_ui_field_behaviour`` value for ``conn_type``, as a fresh copy.
+
+    A copy, because Airflow 2's providers manager rewrites the dict it is given in place
+    (it prefixes placeholder keys of extra fields), which would corrupt the shared table.
+    """
+    return copy.deepcopy(UI_FIELD_BEHAVIOUR[conn_type])
+
+
 def declarative_ui(conn_type: str) -> dict[str, Any]:
     """The Airflow 3.2+ ``ui-field-behaviour`` and ``conn-fields`` keys for ``conn_type``."""
-    behaviour = UI_FIELD_BEHAVIOUR[conn_type]
+    behaviour = ui_field_behaviour(conn_type)
     return {
         "ui-field-behaviour": {
             "hidden-fields": behaviour["hidden_fields"],

@@ -101,7 +101,9 @@ class DubbingJob(BaseModel):
     source_lang_code: str
     interval_sec: Interval | None = None
     outputs: list[DubbingOutput] = Field(max_length=1)
-    status: DubbingStatus
+    # proto3 JSON leaves out an enum at its zero value, so a missing status is the
+    # unspecified one: an unknown status, never mistaken for a known state.
+    status: DubbingStatus = DubbingStatus("DUBBING_STATUS_UNSPECIFIED")
     error_infos: list[ErrorInfo] = Field(default_factory=list)
     created_at: datetime | None = None
 

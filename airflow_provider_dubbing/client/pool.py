@@ -4,8 +4,8 @@ A new client costs an SSL context (about 30 ms of CPU) and a fresh TCP/TLS hands
 a triggerer polling thousands of jobs must not build one per request. One SSL context
 serves every client of the process. Async clients belong to the loop that made them
 (their connections do), so each loop gets its own, closed when ``asyncio.run`` shuts the
-loop down. After a fork (Airflow 2's task runner) the child starts with none, because the
-parent's sockets are not the child's to use.
+loop down (and forgotten at the next call from another loop). After a fork (Airflow 2's task
+runner) the child starts with none.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator
 import httpx
 
 _lock = threading.Lock()
-_pid = os.getpid()
 _sync_clients: dict[str, httpx.Client] = {}
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _LoopEntry]] = (
     weakref.WeakKeyDictionary()
@@ -50,17 +49,28 @@ def ssl_context() -> ssl.SSLContext:
 
 
 def _forget_after_fork() -> None:
-    global _pid
-    if os.getpid() != _pid:
-        _pid = os.getpid()
-        _sync_clients.clear()
-        _async_clients.clear()
+    # The parent's sockets are not the child's to use, and a lock held by another of the
+    # parent's threads at fork time would never be released in the child.
+    global _lock
+    _lock = threading.Lock()
+    _sync_clients.clear()
+    _async_clients.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Airflow 2's task runner forks
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def _drop_closed_loops() -> None:
+    # An entry's closer generator refers back to its loop, so the weak key alone would
+    # keep every closed loop (and its client) alive; forget them explicitly.
+    for loop in [loop for loop in _async_clients if loop.is_closed()]:
+        del _async_clients[loop]
 
 
 def shared_sync_client(base_url: str) -> httpx.Client:
     """The process's ``httpx.Client`` for ``base_url`` (thread-safe; made on first use)."""
     with _lock:
-        _forget_after_fork()
         client = _sync_clients.get(base_url)
         if client is None or client.is_closed:
             client = httpx.Client(verify=ssl_context(), limits=LIMITS, trust_env=True)
@@ -72,7 +82,7 @@ async def shared_async_client(base_url: str) -> httpx.AsyncClient:
     """The running loop's ``httpx.AsyncClient`` for ``base_url`` (made on first use)."""
     loop = asyncio.get_running_loop()
     with _lock:
-        _forget_after_fork()
+        _drop_closed_loops()
         per_loop = _async_clients.setdefault(loop, {})
         entry = per_loop.get(base_url)
         if entry is not None and not entry.client.is_closed:

@@ -10,6 +10,7 @@ ceiling; otherwise capped exponential backoff with jitter.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -57,7 +58,7 @@ class RetryPolicy:
     ) -> float:
         """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
         asked = getattr(error, "retry_after", None)
-        if asked is not None:
+        if asked is not None and math.isfinite(asked):
             return min(max(asked, 0.0), self.max_retry_after_s)
         return backoff_s(retry_number, self.initial_delay_s, self.max_delay_s, self.jitter, rand)
 
@@ -100,9 +101,11 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     millis = lowered.get("retry-after-ms")
     if millis is not None:
         try:
-            return max(float(millis) / 1000.0, 0.0)
+            asked_ms = float(millis)
         except ValueError:
-            pass
+            asked_ms = math.nan
+        if math.isfinite(asked_ms):
+            return max(asked_ms / 1000.0, 0.0)
     value = lowered.get("retry-after")
     if value is None:
         return None
@@ -112,7 +115,7 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     except ValueError:
         pass
     else:
-        return max(seconds, 0.0) if seconds == seconds else None  # NaN is not a wait
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

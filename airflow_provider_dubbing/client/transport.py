@@ -4,6 +4,9 @@ Everything they decide (the request, the error, whether and how long to wait, th
 parse) comes from the pure functions in :mod:`.call` and :mod:`.retry`; tenacity drives
 both loops from the same arguments. The httpx clients themselves are shared per
 process, per base URL (and, for async, per event loop): see :mod:`.pool`.
+
+httpx's own exception is translated, not chained: it holds the request, whose headers
+hold the credentials, and an exception's ``__cause__``/``__context__`` travels far.
 """
 
 from __future__ import annotations
@@ -75,8 +78,10 @@ class ApiClient:
                 try:
                     response = http.send(request)
                 except httpx.TransportError as exc:
-                    raise transport_error(call, exc) from exc
-                return read_response(call, response.status_code, response.headers, response.content)
+                    failure = transport_error(call, exc)
+                else:
+                    return read_response(call, response.status_code, response.headers, response.content)
+                raise failure
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
 
@@ -107,6 +112,8 @@ class AsyncApiClient:
                 try:
                     response = await http.send(request)
                 except httpx.TransportError as exc:
-                    raise transport_error(call, exc) from exc
-                return read_response(call, response.status_code, response.headers, response.content)
+                    failure = transport_error(call, exc)
+                else:
+                    return read_response(call, response.status_code, response.headers, response.content)
+                raise failure
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover

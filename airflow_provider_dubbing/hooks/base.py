@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
-from airflow_provider_dubbing import connection_forms
-from airflow_provider_dubbing._compat import BaseHook, mask_secret
+from airflow_provider_dubbing._compat import BaseHook
 from airflow_provider_dubbing.client.call import ApiCall
 from airflow_provider_dubbing.client.config import ClientConfig, ServiceSpec, parse_base_url
 from airflow_provider_dubbing.client.errors import ConnectionConfigError, DubbingError
@@ -48,10 +48,6 @@ class DubbingHook(BaseHook):
         """The cheap authenticated call ``test_connection`` makes."""
 
     def _config_from(self, conn: ConnectionFields) -> ClientConfig:
-        if conn.password:
-            # Airflow masks connection passwords already; saying so again costs nothing and
-            # covers secrets backends that hand us the connection some other way.
-            mask_secret(conn.password)
         return ClientConfig(
             service=self.service,
             base_url=parse_base_url(
@@ -86,22 +82,15 @@ class DubbingHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Make one cheap authenticated call; never raises, so the UI can show the reason."""
         try:
-            self._request(self._test_call())
+            config = self.get_client_config()
+            # A person is waiting on the button: one attempt, and a short leash.
+            quick = replace(config, retry=RetryPolicy(max_retries=0), timeout_s=min(config.timeout_s, 10.0))
+            ApiClient(quick).request(self._test_call())
         except DubbingError as exc:
             return False, str(exc)
         except Exception as exc:  # the UI button must get an answer, whatever broke
             return False, f"{type(exc).__name__}: {exc}"
         return True, f"Connected to {self.service.name} at {self.get_client_config().base_url}"
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Labels, placeholders and hidden fields of the connection form (Airflow 2.x-3.1)."""
-        return connection_forms.UI_FIELD_BEHAVIOUR[cls.conn_type]
-
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Extra inputs of the connection form (Airflow 2.x-3.1)."""
-        return connection_forms.form_widgets(cls.conn_type)
 
 
 def _flag(conn: ConnectionFields, name: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.blendvision import endpoints
 from airflow_provider_dubbing.blendvision.models import DubbingJob
 from airflow_provider_dubbing.client.call import ApiCall
@@ -41,6 +42,18 @@ class BlendVisionHook(DubbingHook):
         super().__init__(blendvision_conn_id, timeout_s=timeout_s, retry=retry)
         self.blendvision_conn_id = blendvision_conn_id
 
+    # Airflow 2.x-3.1 read these only when the hook class defines them itself, not when
+    # they are inherited, so each concrete hook carries its own pair.
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Labels, placeholders and hidden fields of the connection form (Airflow 2.x-3.1)."""
+        return connection_forms.ui_field_behaviour(cls.conn_type)
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra inputs of the connection form (Airflow 2.x-3.1)."""
+        return connection_forms.form_widgets(cls.conn_type)
+
     def _auth_headers(self, conn: ConnectionFields) -> dict[str, Any]:
         token = require_field(conn, "password", conn.password, "BlendVision One API token")
         org_id = require_field(
@@ -52,11 +65,15 @@ class BlendVisionHook(DubbingHook):
         return endpoints.get_accounts()
 
     def get_dubbing_job(self, job_id: str) -> DubbingJob:
-        """The dubbing job ``job_id``."""
+        """Read a dubbing job.
+
+        :param job_id: the job's id.
+        :return: the job, its ``status`` and, once failed, its ``error_infos``.
+        """
         return self._request(endpoints.get_dubbing_job(job_id))
 
     async def aget_dubbing_job(self, job_id: str) -> DubbingJob:
-        """Async twin of :meth:`get_dubbing_job`."""
+        """Async twin of :meth:`get_dubbing_job`, with the same parameters."""
         return await self._arequest(endpoints.get_dubbing_job(job_id))
 
     def create_dubbing_job(
@@ -67,11 +84,18 @@ class BlendVisionHook(DubbingHook):
         target_lang_code: str,
         interval_sec: Any = None,
     ) -> DubbingJob:
-        """Create a job dubbing ``source_id`` from ``source_lang_code`` into ``target_lang_code``.
+        """Create a dubbing job; the arguments are checked before the request.
+
+        The request is retried only when it surely never reached BlendVision One, so a
+        retry never creates a second job.
 
         :param source_type: ``DUBBING_SOURCE_TYPE_VIDEO`` or ``DUBBING_SOURCE_TYPE_AUDIO``
             (``video``/``audio`` are accepted).
-        :param interval_sec: optional ``(start, end)`` seconds, as decimal strings or numbers.
+        :param source_id: the id of the video or audio in the BlendVision library.
+        :param source_lang_code: the source's language, ISO 639-1 with an optional region (``en``, ``en-US``).
+        :param target_lang_code: the language to dub into, in the same form.
+        :param interval_sec: optional ``(start, end)`` in seconds, as decimal strings or numbers.
+        :return: the created job (status ``DUBBING_STATUS_CREATED``).
         """
         return self._request(
             endpoints.create_dubbing_job(
@@ -87,7 +111,7 @@ class BlendVisionHook(DubbingHook):
         target_lang_code: str,
         interval_sec: Any = None,
     ) -> DubbingJob:
-        """Async twin of :meth:`create_dubbing_job`."""
+        """Async twin of :meth:`create_dubbing_job`, with the same parameters."""
         return await self._arequest(
             endpoints.create_dubbing_job(
                 source_type, source_id, source_lang_code, target_lang_code, interval_sec

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_dubbing._compat import BaseHook
+from airflow_provider_dubbing._compat import BaseHook, mask_secret
 from airflow_provider_dubbing.client.errors import ConnectionConfigError
 
 
@@ -34,8 +34,15 @@ class ConnectionFields:
 
 
 def load_connection_fields(conn_id: str) -> ConnectionFields:
-    """Read ``conn_id`` through Airflow (secrets backends, env vars, metastore)."""
+    """Read ``conn_id`` through Airflow (secrets backends, env vars, metastore).
+
+    The password is registered with Airflow's secret masker here, in the thread that
+    reads the connection: on Airflow 3 masking talks to the supervisor synchronously,
+    which must not happen on the triggerer's event loop.
+    """
     conn = BaseHook.get_connection(conn_id)
+    if conn.password:
+        mask_secret(conn.password)
     raw_extra = conn.extra
     try:
         extra = json.loads(raw_extra) if raw_extra else {}
@@ -46,10 +53,33 @@ def load_connection_fields(conn_id: str) -> ConnectionFields:
     return ConnectionFields(
         conn_id=conn_id,
         conn_type=conn.conn_type,
-        host=conn.host,
+        host=base_url_text(conn_id, conn.host, conn.port, conn.schema),
         password=conn.password,
         extra=extra,
     )
+
+
+def base_url_text(conn_id: str, host: str | None, port: int | None, schema: str | None) -> str | None:
+    """The base URL as written in the connection: ``host``, or host, port and path apart.
+
+    A connection given as a URI (``camb://:KEY@127.0.0.1:8765/apis``) arrives split into
+    host, port and schema (Airflow's name for the path); put back together it is the
+    same base URL a JSON connection writes whole in ``host``.
+    """
+    if not port and not schema:
+        return host
+    if not host or not host.strip():
+        raise ConnectionConfigError(conn_id, "host", "is empty, but port or schema is set")
+    if "://" in host:
+        raise ConnectionConfigError(
+            conn_id, "host", "holds a whole URL while port or schema is set too; give the URL in host alone"
+        )
+    text = host.strip().rstrip("/")
+    if port:
+        text += f":{port}"
+    if schema and schema.strip("/"):
+        text += "/" + schema.strip("/")
+    return text
 
 
 async def aload_connection_fields(conn_id: str) -> ConnectionFields:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import replace
 from typing import Any
@@ -310,22 +311,26 @@ def test_no_secret_in_logs_or_errors(connections: Any, via: Any, caplog: pytest.
         assert not [t for t in texts if secret in t]
 
 
-def test_credentials_are_registered_with_airflows_secret_masker(connections: Any) -> None:
-    try:
-        from airflow.sdk.log import redact
-    except ImportError:  # Airflow 2.x
-        from airflow.utils.log.secrets_masker import redact  # type: ignore[no-redef,unused-ignore]
+def test_credentials_are_registered_with_the_secret_masker_off_the_event_loop(
+    connections: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
 
-    from airflow_provider_dubbing.hooks.connection import ConnectionFields
+    from airflow_provider_dubbing._compat import mask_secret
+    from airflow_provider_dubbing.hooks import connection
 
-    # Secrets that never went through an Airflow Connection object (which masks its own
-    # password), as a custom secrets backend might hand them over: our hook registers them.
-    key, token = "camb-key-from-elsewhere-1b2c", "bv-token-from-elsewhere-3d4e"
-    assert key in str(redact(f"before {key}"))
-    CambHook()._config_from(ConnectionFields("c", "camb", None, key, {}))
-    BlendVisionHook()._config_from(ConnectionFields("b", "blendvision", None, token, {"org_id": "o"}))
-    for secret in (key, token):
-        assert secret not in str(redact(f"a log line holding {secret} somewhere"))
+    masked: list[tuple[str, bool]] = []
+
+    def recording_mask_secret(secret: str) -> None:
+        masked.append((secret, threading.current_thread() is threading.main_thread()))
+        mask_secret(secret)
+
+    monkeypatch.setattr(connection, "mask_secret", recording_mask_secret)
+    CambHook().get_client_config()
+    asyncio.run(BlendVisionHook().aget_client_config())
+    # Sync: in the caller's thread. Async: in a worker thread, never on the event loop's
+    # (Airflow 3's masker talks to the supervisor synchronously).
+    assert masked == [(CAMB_KEY, True), (BV_TOKEN, False)]
 
 
 @pytest.mark.parametrize(
@@ -353,3 +358,110 @@ def test_an_answer_with_two_outputs_is_refused(connections: Any, via: Any) -> No
     connections.script_blendvision_job("j-2", [{"status": "DUBBING_STATUS_SUCCEEDED", "outputs": two}])
     with pytest.raises(ResponseValidationError, match="at most 1 item"):
         via(BlendVisionHook(), "get_dubbing_job", "j-2")
+
+
+def test_uri_form_connection_keeps_port_and_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Airflow splits a URI into host, port and schema (the path); the base URL is rebuilt.
+    monkeypatch.setenv("AIRFLOW_CONN_CAMB_URI", "camb://:the-key@camb.internal:8443/apis")
+    config = CambHook("camb_uri").get_client_config()
+    assert config.base_url == "https://camb.internal:8443/apis"
+    assert config.auth_headers["x-api-key"].reveal() == "the-key"
+
+
+def test_uri_form_and_a_whole_url_in_host_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    both = {"conn_type": "camb", "host": "https://camb.internal", "port": 8443, "password": "k"}
+    monkeypatch.setenv("AIRFLOW_CONN_CAMB_BOTH", json.dumps(both))
+    with pytest.raises(ConnectionConfigError, match="whole URL") as info:
+        CambHook("camb_both").get_client_config()
+    assert info.value.field == "host"
+
+
+def test_async_calls_in_one_loop_share_one_pooled_connection(connections: Any) -> None:
+    from airflow_provider_dubbing.client.pool import shared_async_client
+
+    connections.script_camb_task("t-p", [{"status": "PENDING"}])
+
+    async def run() -> int:
+        hook = CambHook()
+        for _ in range(5):
+            assert (await hook.aget_alt_format_status("t-p")).status == "PENDING"
+        client = await shared_async_client(connections.camb_base_url)
+        return len(client._transport._pool.connections)  # type: ignore[attr-defined]
+
+    assert asyncio.run(run()) == 1
+
+
+def test_invalid_decimal_is_refused_before_any_request(connections: Any, via: Any) -> None:
+    with pytest.raises(InvalidInputError, match=r"interval_sec\.end\.value") as info:
+        via(BlendVisionHook(), "create_dubbing_job", "video", "s", "en", "ja", interval_sec=("0", "1,5"))
+    assert "'1,5' is not a decimal string" in str(info.value)
+    assert connections.stats()["requests"] == 0
+
+
+def test_invalid_decimal_in_an_answer_is_a_response_validation_error(connections: Any, via: Any) -> None:
+    connections.script_blendvision_job(
+        "j-d", [{"status": "DUBBING_STATUS_SUCCEEDED", "interval_sec": {"start": {"value": "1,000.5"}}}]
+    )
+    with pytest.raises(ResponseValidationError) as info:
+        via(BlendVisionHook(), "get_dubbing_job", "j-d")
+    assert any(p.startswith("dubbing_job.interval_sec.start.value:") for p in info.value.problems)
+
+
+def test_blendvision_test_connection_names_401_and_403(
+    connections: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = connections.blendvision_base_url
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BV_T", connection_uri_env("blendvision", url, "nope", {"org_id": BV_ORG})
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_BV_O", connection_uri_env("blendvision", url, BV_TOKEN, {"org_id": "x"}))
+    ok, message = BlendVisionHook("bv_t").test_connection()
+    assert not ok
+    assert message.startswith(
+        "BlendVision One GET /bv/account/v1/accounts answered 401 Unauthorized: UNAUTHENTICATED"
+    )
+    ok, message = BlendVisionHook("bv_o").test_connection()
+    assert not ok
+    assert message.startswith(
+        "BlendVision One GET /bv/account/v1/accounts answered 403 Forbidden: PERMISSION_DENIED"
+    )
+
+
+def test_test_connection_gives_up_after_one_quick_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAMB_DOWN", connection_uri_env("camb", f"http://127.0.0.1:{port}/apis", "k")
+    )
+    ok, message = CambHook("camb_down").test_connection()
+    assert not ok
+    assert "ConnectError" in message
+
+
+def test_no_secret_reachable_from_connection_errors(connections: Any, via: Any, monkeypatch: Any) -> None:
+    import socket
+    import traceback
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAMB_DOWN", connection_uri_env("camb", f"http://127.0.0.1:{port}/apis", CAMB_KEY)
+    )
+    errors: list[BaseException] = []
+    with pytest.raises(ApiConnectionError) as refused:
+        via(CambHook("camb_down", retry=NO_RETRY), "get_alt_format_status", "t")
+    errors.append(refused.value)
+    connections.queue_faults(["drop"])
+    with pytest.raises(ApiConnectionError) as dropped:
+        via(CambHook(retry=NO_RETRY), "get_alt_format_status", "t")
+    errors.append(dropped.value)
+    for error in errors:
+        assert error.__cause__ is None
+        assert error.__context__ is None
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        assert CAMB_KEY not in text
+        assert CAMB_KEY not in repr(vars(error))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from airflow_provider_dubbing.client.pool import (
     aclose_shared_clients,
@@ -71,3 +72,38 @@ def test_one_ssl_context_for_the_whole_process() -> None:
     finally:
         close_shared_sync_clients()
     assert {id(ctx) for ctx in [*asyncio.run(contexts()), sync_ctx]} == {id(ssl_context())}
+
+
+def test_closed_loops_are_not_kept_alive() -> None:
+    import gc
+
+    from airflow_provider_dubbing.client import pool
+
+    async def grab() -> None:
+        await shared_async_client(URL_A)
+
+    for _ in range(5):
+        asyncio.run(grab())
+    asyncio.run(grab())  # the next call from a new loop forgets the closed ones
+    gc.collect()
+    assert len(pool._async_clients) <= 1
+
+
+# Python 3.12+ warns about fork() in a threaded process; this child only checks state and exits.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+def test_a_forked_child_starts_without_the_parents_clients() -> None:
+    import os
+
+    from airflow_provider_dubbing.client import pool
+
+    parent_client = shared_sync_client(URL_A)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: report through the exit code only
+            fresh = not pool._sync_clients and shared_sync_client(URL_A) is not parent_client
+            os._exit(0 if fresh else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert shared_sync_client(URL_A) is parent_client  # the parent keeps its own
+    finally:
+        close_shared_sync_clients()

@@ -56,6 +56,14 @@ def test_each_connection_type_names_a_consistent_hook(entry: dict[str, object]) 
     assert behaviour["placeholders"] == declared["placeholders"]
 
 
+def test_callers_get_copies_they_may_change() -> None:
+    from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+
+    # Airflow 2's providers manager renames placeholder keys in the dict it is handed.
+    BlendVisionHook.get_ui_field_behaviour()["placeholders"].clear()
+    assert BlendVisionHook.get_ui_field_behaviour()["placeholders"]["org_id"]
+
+
 def test_blendvision_declares_the_org_id_field() -> None:
     (entry,) = [e for e in get_provider_info()["connection-types"] if e["connection-type"] == "blendvision"]
     assert entry["conn-fields"]["org_id"]["label"] == "Organization ID"

@@ -40,6 +40,9 @@ NOW = 1_700_000_000.0
         ({"retry-after-ms": "250"}, 0.25),
         ({"retry-after-ms": "250", "Retry-After": "9"}, 0.25),
         ({"retry-after-ms": "x", "Retry-After": "9"}, 9.0),
+        ({"retry-after-ms": "nan"}, None),
+        ({"retry-after-ms": "inf", "Retry-After": "2"}, 2.0),
+        ({"Retry-After": "inf"}, None),
     ],
 )
 def test_retry_after_header_table(headers: dict[str, str], seconds: float | None) -> None:
@@ -100,6 +103,11 @@ def test_retry_after_is_honoured_up_to_the_ceiling() -> None:
     assert policy.delay_s(1, _status(RateLimitError, 429, retry_after=3.0)) == 3.0
     assert policy.delay_s(1, _status(ServerError, 503, retry_after=120.0)) == 20.0
     assert policy.delay_s(1, _status(RateLimitError, 429, retry_after=0.0)) == 0.0
+
+
+def test_a_non_finite_retry_after_falls_back_to_backoff() -> None:
+    policy = RetryPolicy(initial_delay_s=1.0, jitter=0.0)
+    assert policy.delay_s(2, _status(RateLimitError, 429, retry_after=float("nan"))) == 2.0
 
 
 def test_backoff_doubles_up_to_the_cap_without_jitter() -> None:

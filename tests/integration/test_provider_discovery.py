@@ -42,3 +42,22 @@ def test_providers_hooks_shows_both_connection_types() -> None:
     assert "camb_conn_id" in lines["camb"]
     assert "airflow_provider_dubbing.hooks.blendvision.BlendVisionHook" in lines["blendvision"]
     assert "blendvision_conn_id" in lines["blendvision"]
+
+
+# Flask-AppBuilder's imports (Airflow 2.x builds the widgets with them) warn about Flask.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_providers_manager_sees_both_connection_forms() -> None:
+    # What the connection form is built from: on Airflow 2.x from the hooks' own methods,
+    # on 3.2+ from the declarative provider-info keys.
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    behaviours = manager.field_behaviours
+    for conn_type, secret_label in (("camb", "API key"), ("blendvision", "API token")):
+        assert behaviours[conn_type]["hidden_fields"] == ["schema", "port", "login"]
+        assert behaviours[conn_type]["relabeling"] == {"host": "Base URL", "password": secret_label}
+        assert behaviours[conn_type]["placeholders"]["host"].startswith("https://")
+    widgets = manager.connection_form_widgets
+    assert [name for name in widgets if "camb" in name or "blendvision" in name] == [
+        "extra__blendvision__org_id"
+    ]
