@@ -1,4 +1,4 @@
-"""The checks BlendVision One makes on a new dubbing job, and its ``google.type.Decimal`` grammar.
+"""The checks BlendVision One makes on a new dubbing job.
 
 Each problem is a field violation; the create route turns them into a 400 ``google.rpc.Status``.
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from airflow_provider_dubbing.blendvision.decimals import normalize_decimal_string
 
 SOURCE_TYPES = ("DUBBING_SOURCE_TYPE_VIDEO", "DUBBING_SOURCE_TYPE_AUDIO")
 # Fields a client may send but the service ignores (proto "output only").
@@ -19,9 +21,6 @@ _OUTPUT_FIELDS = frozenset({"id", "lang_code"})
 
 # ISO 639-1, optionally followed by "-" and ISO 3166-1 alpha-2: "en", "en-US".
 LANG_CODE = re.compile(r"[a-z]{2}(?:-[A-Z]{2})?")
-# DecimalString = [Sign] Significand [Exponent], where Digits may be empty but the
-# significand must hold at least one digit, and the exponent needs one or more.
-DECIMAL = re.compile(r"(?P<sign>[+-]?)(?P<int>[0-9]*)(?P<frac>\.[0-9]*)?(?:[eE](?P<exp>[+-]?[0-9]+))?")
 
 
 @dataclass(frozen=True)
@@ -37,21 +36,14 @@ class FieldViolation:
 
 
 def normalize_decimal(value: str) -> str | None:
-    """``value`` normalised as the reference page asks, or ``None`` when it breaks the grammar.
+    """``value`` normalised by the reference rules, or ``None`` when it breaks the grammar.
 
-    Drops a ``+`` sign, writes ``.5`` as ``0.5``, lower-cases ``E``, drops a zero exponent.
+    The package's own parser: one reading of the grammar for the client and its fake.
     """
-    match = DECIMAL.fullmatch(value)
-    if match is None:
+    try:
+        return normalize_decimal_string(value)
+    except ValueError:
         return None
-    integer, fraction, exponent = match["int"], match["frac"] or "", match["exp"]
-    if not integer and len(fraction) < 2:
-        return None
-    sign = "-" if match["sign"] == "-" else ""
-    text = f"{sign}{integer or '0'}{fraction}"
-    if exponent is not None and int(exponent) != 0:
-        text += f"e{exponent.lstrip('+')}"
-    return text
 
 
 def check_new_job(body: Any) -> tuple[dict[str, Any], list[FieldViolation]]:

@@ -132,7 +132,7 @@ def test_a_default_job_is_created_once_processing_for_processing_polls_then_succ
     [
         ("+.5", "1.25E2", ("0.5", "1.25e2")),
         ("2.5e0", "-3", ("2.5", "-3")),
-        ("0", "5.", ("0", "5.")),
+        ("0", "5.", ("0", "5")),  # a bare trailing point goes, as in the client (README)
         ("1e-3", ".75E+1", ("1e-3", "0.75e1")),
     ],
 )
