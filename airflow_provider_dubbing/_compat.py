@@ -7,6 +7,12 @@ steps (operators in 3.0, ``BaseHook`` in 3.1, exceptions in 3.2). We do not depe
 
 from __future__ import annotations
 
+from airflow import __version__ as _airflow_version
+from packaging.version import Version
+
+AIRFLOW_V_3_3_PLUS = Version(Version(_airflow_version).base_version) >= Version("3.3.0")
+"""Whether this Airflow renders a ``start_from_trigger`` task's trigger kwargs as templates."""
+
 try:
     from airflow.sdk import BaseHook
 except ImportError:  # Airflow 2.x and 3.0
@@ -20,4 +26,49 @@ except ImportError:
     except ImportError:  # Airflow 2.x
         from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef,unused-ignore]
 
-__all__ = ["BaseHook", "mask_secret"]
+try:
+    from airflow.sdk import BaseSensorOperator, PokeReturnValue
+except ImportError:  # Airflow 2.x
+    from airflow.sensors.base import (  # type: ignore[no-redef,attr-defined,unused-ignore]
+        BaseSensorOperator,
+        PokeReturnValue,
+    )
+
+try:
+    from airflow.sdk.exceptions import (
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
+except ImportError:  # Airflow 2.x, 3.0 and 3.1
+    from airflow.exceptions import (  # type: ignore[no-redef,attr-defined,unused-ignore]
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
+
+try:
+    from airflow.sdk import conf
+except ImportError:  # Airflow 2.x and 3.0
+    from airflow.configuration import conf  # type: ignore[no-redef,attr-defined,assignment,unused-ignore]
+
+# Unchanged from 2.10 through 3.3.
+from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TriggerEvent  # noqa: E402
+
+__all__ = [
+    "AIRFLOW_V_3_3_PLUS",
+    "AirflowException",
+    "AirflowFailException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
+    "BaseHook",
+    "BaseSensorOperator",
+    "BaseTrigger",
+    "PokeReturnValue",
+    "StartTriggerArgs",
+    "TriggerEvent",
+    "conf",
+    "mask_secret",
+]

@@ -23,11 +23,26 @@ import pytest
 if "DUBBING_TEST_AIRFLOW_HOME" not in os.environ:
     os.environ["DUBBING_TEST_AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="dubbing-test-airflow-")
 _HOME = Path(os.environ["DUBBING_TEST_AIRFLOW_HOME"])
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _dags_folder() -> Path:
+    # Airflow 3's dag.test() runs only DAGs it finds in the DAGs folder, so the folder
+    # holds links to the example DAGs and to the DAG files the tests build on.
+    folder = _HOME / "dags"
+    folder.mkdir(exist_ok=True)
+    for source in [*(_ROOT / "example_dags").glob("*.py"), *(_ROOT / "tests" / "dags").glob("*.py")]:
+        link = folder / source.name
+        if not link.exists():
+            link.symlink_to(source)
+    return folder
+
+
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_HOME),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "example_dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(_dags_folder()),
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",

@@ -15,8 +15,12 @@
      │    ├── NotFoundError           404
      │    ├── RateLimitError          429, with the retry-after it asked for
      │    └── ServerError             5xx
-     └── ResponseValidationError      a 2xx answer that does not fit the model
-          └── ResponseDecodeError     ... because it is not JSON at all (truncated, HTML)
+     ├── ResponseValidationError      a 2xx answer that does not fit the model
+     │    └── ResponseDecodeError     ... because it is not JSON at all (truncated, HTML)
+     └── RemoteOutcomeError           the service says the work behind an id ended badly
+          ├── RemoteJobFailedError    CAMB.AI ERROR, BlendVision DUBBING_STATUS_FAILED
+          ├── RemoteTimeoutError      CAMB.AI TIMEOUT: the export timed out on the service's side
+          └── PaymentRequiredError    CAMB.AI PAYMENT_REQUIRED: the account must pay first
 
 Messages name the service, the call and what the service said; they never carry a
 credential, because neither the request headers nor the request object are kept.
@@ -155,6 +159,54 @@ class ResponseValidationError(DubbingError):
 
 class ResponseDecodeError(ResponseValidationError):
     """A 2xx answer that is not JSON at all: truncated, or an HTML page from a proxy."""
+
+
+class RemoteOutcomeError(DubbingError):
+    """The service reports that the work behind an id ended badly; asking again will not change it.
+
+    :param service: the service's name.
+    :param object_id: the export task or dubbing job id.
+    :param status: the status the service reported, as it spelled it.
+    :param reasons: the service's reasons, one line each (may be empty).
+    """
+
+    kind: str = "ended_badly"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str = "",
+        object_id: str = "",
+        status: str = "",
+        reasons: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.service = service
+        self.object_id = object_id
+        self.status = status
+        self.reasons = tuple(reasons)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+class RemoteJobFailedError(RemoteOutcomeError):
+    """The export or dubbing job failed on the service's side."""
+
+    kind = "job_failed"
+
+
+class RemoteTimeoutError(RemoteOutcomeError):
+    """The export timed out on the service's side (not our wait: that is a sensor timeout)."""
+
+    kind = "timed_out"
+
+
+class PaymentRequiredError(RemoteOutcomeError):
+    """The account must pay before the work can finish."""
+
+    kind = "payment_required"
 
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:

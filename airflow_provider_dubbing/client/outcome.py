@@ -1,0 +1,97 @@
+"""What one status check concluded, in a shape shared by both services.
+
+Each API folder's ``outcomes`` module turns its status into a :class:`Verdict`; the
+sensors, triggers and operators act on the verdict and never read a status themselves.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_dubbing.client.errors import (
+    AuthenticationError,
+    ConnectionConfigError,
+    DubbingError,
+    NotFoundError,
+    PermissionDeniedError,
+    RemoteOutcomeError,
+    ResponseValidationError,
+)
+from airflow_provider_dubbing.client.retry import is_transient
+
+
+class Phase(enum.Enum):
+    """Where the remote work stands after one check."""
+
+    WAITING = "waiting"
+    """Still running: check again later."""
+    SUCCEEDED = "succeeded"
+    """Done; the verdict's ``result`` is what the task returns."""
+    FAILED = "failed"
+    """Ended badly and final for that id; the verdict's ``error`` says why."""
+    UNKNOWN = "unknown"
+    """A status this package does not know: never success; keep waiting, bounded by the timeout."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's conclusion.
+
+    :param phase: what to do next.
+    :param status: the status as the service spelled it.
+    :param summary: the state in words a person understands, e.g. ``export 'a1' is still running``.
+    :param result: the JSON-safe dict a task returns for this object (the API's own field names).
+    :param error: for :attr:`Phase.FAILED`, the error that fails the task.
+    """
+
+    phase: Phase
+    status: str
+    summary: str
+    result: dict[str, Any] = field(default_factory=dict)
+    error: RemoteOutcomeError | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """Whether waiting is over (succeeded or failed)."""
+        return self.phase in (Phase.SUCCEEDED, Phase.FAILED)
+
+
+def is_passing_failure(error: BaseException) -> bool:
+    """Whether a failed check may be followed by another one instead of ending the wait.
+
+    True for what may heal by itself: connection errors, timeouts, 429, 5xx, and answers
+    that do not parse. False for refusals (400, 401, 403, 404, 422), a bad connection or
+    bad input: asking again would get the same answer.
+    """
+    if not isinstance(error, DubbingError):
+        return False
+    return is_transient(error) or isinstance(error, ResponseValidationError)
+
+
+def describe_refusal(error: BaseException, *, conn_id: str, what: str) -> str:
+    """Why a check was refused for good, naming the connection or the id at fault.
+
+    :param error: the refusal (an :class:`ApiStatusError` 4xx, a bad connection or bad input).
+    :param conn_id: the Airflow connection that was used.
+    :param what: the object checked, e.g. ``export 'a1'``.
+    """
+    status = getattr(error, "status_code", None)
+    if isinstance(error, ConnectionConfigError):
+        return f"connection {conn_id!r} cannot be used: {error}"
+    if isinstance(error, AuthenticationError):
+        return (
+            f"the service refused the credentials of connection {conn_id!r} (401): {error}. "
+            "Check the API key or token in the connection's password."
+        )
+    if isinstance(error, PermissionDeniedError):
+        return (
+            f"connection {conn_id!r} may not read {what} (403): {error}. "
+            "Check that the key or token may use this object (for BlendVision, the org_id extra)."
+        )
+    if isinstance(error, NotFoundError):
+        return f"{what} was not found with connection {conn_id!r} (404): {error}"
+    if status is not None:
+        return f"the request for {what} was refused ({status}): {error}"
+    return f"the request for {what} was refused: {error}"

@@ -1,0 +1,1 @@
+"""Sensors that wait on dubbing work: poke, reschedule or deferred."""

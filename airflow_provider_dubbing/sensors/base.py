@@ -1,0 +1,302 @@
+"""What both dubbing sensors share: one check, one schedule, one way to fail, in every mode.
+
+``poke`` and ``reschedule`` run Airflow's own sensor loop around :meth:`DubbingSensor.poke`;
+deferrable mode checks once, then hands the same wait to a trigger. Both ask the same
+:class:`~airflow_provider_dubbing.client.polling.PollSchedule`, the same API ``outcomes``
+module and the same :mod:`~airflow_provider_dubbing.task_failures`, so a status means
+the same thing, and fails the same way, whichever mode runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+from airflow_provider_dubbing._compat import (
+    AIRFLOW_V_3_3_PLUS,
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    BaseSensorOperator,
+    PokeReturnValue,
+    StartTriggerArgs,
+    conf,
+)
+from airflow_provider_dubbing.client.errors import DubbingError
+from airflow_provider_dubbing.client.outcome import Phase, Verdict, describe_refusal, is_passing_failure
+from airflow_provider_dubbing.client.polling import PollSchedule
+from airflow_provider_dubbing.task_failures import (
+    DubbingRequestRefused,
+    DubbingServiceUnavailable,
+    failure_for,
+    remote_failure,
+)
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+from airflow_provider_dubbing.triggers.events import WaitEvent
+
+# The deferral timeout Airflow enforces is a safety net behind the trigger's own
+# deadline: the trigger's timeout event fails without retries on every Airflow line,
+# while Airflow 2's deferral timeout would be retried.
+DEFER_TIMEOUT_GRACE_S = 60.0
+
+
+class DubbingSensor(BaseSensorOperator):
+    """Base of the dubbing sensors.
+
+    :param deferrable: wait in the triggerer, without a worker slot. Defaults to
+        Airflow's ``[operators] default_deferrable``.
+    :param start_from_trigger: go straight to the triggerer without a worker where
+        Airflow supports it (2.10-3.0 and 3.3+); ``execute()`` defers the same trigger
+        otherwise. Needs ``deferrable``, and ids known when the DAG is parsed (templated
+        ids only on Airflow 3.3+).
+    :param poke_interval: the first wait between checks, in seconds (default 5).
+    :param exponential_backoff: double each wait (default True), in every mode.
+    :param max_wait: the cap of a doubled wait, in seconds or a timedelta (default 2 minutes).
+    :param max_consecutive_failures: how many checks in a row may fail (connection
+        errors, timeouts, 429, 5xx, unreadable answers, each after the client's own
+        retries) before the task fails with :class:`.DubbingServiceUnavailable` and its
+        own ``retries`` take over. Reschedule mode keeps no memory between checks, so
+        there the first such check fails the try.
+    :param timeout: how long to wait in all, in seconds (Airflow's sensor timeout); in
+        deferrable mode the trigger enforces it itself, so it fails without retries on
+        every Airflow line.
+    """
+
+    noun: ClassVar[str] = "object"
+    service_name: ClassVar[str] = ""
+    conn_id_field: ClassVar[str]
+    trigger_class: ClassVar[type[DubbingWaitTrigger]]
+
+    def __init__(
+        self,
+        *,
+        deferrable: bool | None = None,
+        start_from_trigger: bool = False,
+        poke_interval: timedelta | float = 5.0,
+        exponential_backoff: bool = True,
+        max_wait: timedelta | float | None = 120.0,
+        max_consecutive_failures: int = 5,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            poke_interval=poke_interval,
+            exponential_backoff=exponential_backoff,
+            max_wait=max_wait,
+            **kwargs,
+        )
+        if deferrable is None:
+            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
+        if max_consecutive_failures < 1:
+            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
+        self.deferrable = deferrable
+        self.max_consecutive_failures = max_consecutive_failures
+        self._failures = 0
+        self._last_status: str | None = None
+        self._unannounced: Verdict | None = None
+        if start_from_trigger:
+            self._start_from_trigger()
+
+    # -- what a subclass provides ------------------------------------------------------
+
+    @abstractmethod
+    def object_kwargs(self) -> dict[str, Any]:
+        """The trigger kwargs naming the object and the connection (the template fields)."""
+
+    @property
+    @abstractmethod
+    def object_id(self) -> str:
+        """The id of the object waited on."""
+
+    @abstractmethod
+    def check(self) -> Verdict:
+        """Check the object once; raises a :class:`DubbingError` when the check fails."""
+
+    # -- shared ------------------------------------------------------------------------
+
+    @property
+    def what(self) -> str:
+        """The object in words, e.g. ``export 'a1'``."""
+        return f"{self.noun} {self.object_id!r}"
+
+    @property
+    def conn_id(self) -> str:
+        """The Airflow connection this sensor reads."""
+        return str(getattr(self, self.conn_id_field))
+
+    @property
+    def schedule(self) -> PollSchedule:
+        """The waits between checks, from ``poke_interval``, ``exponential_backoff`` and ``max_wait``."""
+        max_wait = self.max_wait.total_seconds() if self.max_wait is not None else None
+        return PollSchedule(float(self.poke_interval), bool(self.exponential_backoff), max_wait)
+
+    def make_trigger(self, **wait: Any) -> DubbingWaitTrigger:
+        """The trigger that continues this sensor's wait; ``wait`` adds deadline and progress."""
+        schedule = self.schedule
+        return self.trigger_class(
+            **self.object_kwargs(),
+            poke_interval_s=schedule.interval_s,
+            exponential_backoff=schedule.exponential,
+            max_wait_s=schedule.max_interval_s,
+            max_consecutive_failures=self.max_consecutive_failures,
+            **wait,
+        )
+
+    def execute(self, context: Any) -> Any:
+        """Wait for the object; return its JSON-safe dict once it succeeded."""
+        if not self.deferrable:
+            try:
+                return super().execute(context)
+            except AirflowSensorTimeout as exc:
+                # Airflow's words name neither the object nor its last status.
+                raise AirflowSensorTimeout(f"{self._timed_out_message()} ({exc})") from None
+        started = time.time()
+        try:
+            done = self.poke(context)
+        except (AirflowFailException, AirflowSensorTimeout) as exc:
+            self._raise_softened(exc)
+        if done:
+            return done.xcom_value if isinstance(done, PokeReturnValue) else None
+        self._announce(self.schedule.nominal_s(1))
+        self.defer(
+            trigger=self.make_trigger(
+                deadline=started + self.timeout, checks_made=1, last_status=self._last_status
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout + DEFER_TIMEOUT_GRACE_S),
+        )
+
+    def poke(self, context: Any) -> PokeReturnValue | bool:
+        """One check: done with the object's dict, not yet, or an exception that fails the task."""
+        try:
+            verdict = self.check()
+        except DubbingError as exc:
+            return self._after_failed_check(exc)
+        self._failures = 0
+        if verdict.status != self._last_status:
+            self._unannounced = verdict
+            self._last_status = verdict.status
+        if verdict.phase is Phase.SUCCEEDED:
+            self._announce(None)
+            return PokeReturnValue(is_done=True, xcom_value=verdict.result)
+        if verdict.phase is Phase.FAILED and verdict.error is not None:
+            self._announce(None)
+            raise failure_for(verdict.error)
+        return False
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
+        """Act on the trigger's event: return the object's dict, or fail as poke mode would."""
+        try:
+            payload = WaitEvent.model_validate(event)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or '(event)'}: {e['msg']}" for e in exc.errors()
+            )
+            raise AirflowException(f"the trigger's event for {self.what} does not fit: {problems}") from None
+        if payload.status == "success":
+            self.log.info("%s", payload.message)
+            return payload.result
+        if payload.status == "failed":
+            raise remote_failure(
+                payload.failure or "job_failed",
+                payload.message,
+                service=self.service_name,
+                object_id=payload.object_id,
+                status=payload.remote_status or "",
+                reasons=payload.reasons,
+            )
+        if payload.status == "refused":
+            raise DubbingRequestRefused(payload.message, http_status=payload.status_code)
+        if payload.status == "timeout":
+            raise AirflowSensorTimeout(payload.message)
+        raise DubbingServiceUnavailable(payload.message)
+
+    def _get_next_poke_interval(
+        self,
+        started_at: datetime | float,
+        run_duration: Callable[[], float],
+        poke_count: int,
+    ) -> float:
+        # Airflow's own formula starts at half the interval and hashes its jitter; ours is
+        # the schedule the trigger follows too, so every mode waits alike.
+        elapsed = run_duration()
+        checks = self.schedule.checks_made_after(elapsed) if self.reschedule else poke_count
+        wait = max(0.0, min(self.schedule.delay_s(checks), self.timeout - elapsed))
+        self._announce(wait)
+        return wait
+
+    def _timed_out_message(self) -> str:
+        return f"timed out waiting for {self.what}: still {self._last_status or 'unchecked'}"
+
+    def _after_failed_check(self, exc: DubbingError) -> bool:
+        if not is_passing_failure(exc):
+            raise DubbingRequestRefused(
+                describe_refusal(exc, conn_id=self.conn_id, what=self.what),
+                http_status=getattr(exc, "status_code", None),
+            ) from exc
+        self._failures += 1
+        if self.reschedule or self._failures >= self.max_consecutive_failures:
+            raise DubbingServiceUnavailable(
+                f"gave up on {self.what} after {self._failures} failed checks in a row; last: {exc}"
+            ) from exc
+        self.log.warning(
+            "checking %s failed (%d of %d allowed in a row): %s",
+            self.what,
+            self._failures,
+            self.max_consecutive_failures - 1,
+            exc,
+        )
+        return False
+
+    def _announce(self, next_wait_s: float | None) -> None:
+        """Log the latest status once, when it changed, with the wait that follows."""
+        verdict, self._unannounced = self._unannounced, None
+        if verdict is None:
+            return
+        text = verdict.summary
+        if next_wait_s is not None:
+            text += f"; next check in {next_wait_s:.0f} s"
+        if verdict.phase in (Phase.UNKNOWN, Phase.FAILED):
+            self.log.warning("%s", text)
+        else:
+            self.log.info("%s", text)
+
+    def _raise_softened(self, exc: BaseException) -> None:
+        # The same conversion Airflow's own sensor loop applies in poke mode.
+        if self.soft_fail:
+            raise AirflowSkipException(f"Skipping due to soft_fail: {exc}") from exc
+        if getattr(self, "never_fail", False):
+            raise AirflowSkipException(f"Skipping due to never_fail: {exc}") from exc
+        raise exc
+
+    def _start_from_trigger(self) -> None:
+        if not self.deferrable:
+            raise ValueError("start_from_trigger=True needs deferrable=True")
+        kwargs = self.object_kwargs()
+        for name, value in kwargs.items():
+            if value is not None and not isinstance(value, (str, int)):
+                raise ValueError(
+                    f"start_from_trigger=True needs {name} known when the DAG is parsed; got "
+                    f"{type(value).__name__} (pass an XCom through a Jinja template on Airflow 3.3+, "
+                    "or leave start_from_trigger off)"
+                )
+            if isinstance(value, str) and "{{" in value and not AIRFLOW_V_3_3_PLUS:
+                raise ValueError(
+                    f"start_from_trigger=True with a templated {name} needs Airflow 3.3+, "
+                    "which renders the trigger's kwargs; leave start_from_trigger off here"
+                )
+        trigger = self.make_trigger(timeout_s=self.timeout)
+        classpath, trigger_kwargs = trigger.serialize()
+        self.start_from_trigger = True
+        self.start_trigger_args = StartTriggerArgs(
+            trigger_cls=classpath,
+            trigger_kwargs=trigger_kwargs,
+            next_method="execute_complete",
+            next_kwargs=None,
+            timeout=timedelta(seconds=self.timeout + DEFER_TIMEOUT_GRACE_S),
+        )

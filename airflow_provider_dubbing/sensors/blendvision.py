@@ -1,0 +1,63 @@
+"""The sensor that waits on a BlendVision One dubbing job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from airflow_provider_dubbing.blendvision.endpoints import SERVICE
+from airflow_provider_dubbing.blendvision.outcomes import judge_job
+from airflow_provider_dubbing.client.outcome import Verdict
+from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+from airflow_provider_dubbing.sensors.base import DubbingSensor
+from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
+
+
+class BlendVisionDubbingJobSensor(DubbingSensor):
+    """Waits until a BlendVision One dubbing job succeeds; returns the job as a dict.
+
+    The return value (XCom) is the API's ``dubbing_job`` object (``id``, ``status``,
+    ``outputs`` with the dubbed file ids, ``interval_sec`` with decimal strings,
+    ``created_at`` as an ISO 8601 string...), the same in poke, reschedule and deferrable
+    mode. ``DUBBING_STATUS_FAILED`` fails the task without retries
+    (:class:`.DubbingJobFailed`, naming every ``error_infos`` reason, domain and
+    metadata); ``soft_fail=True`` skips instead.
+
+    :param dubbing_job_id: the dubbing job's id (templated).
+    :param blendvision_conn_id: the Airflow connection of type ``blendvision`` (templated).
+
+    The other parameters are those of :class:`.DubbingSensor` and Airflow's sensors.
+    """
+
+    template_fields: Sequence[str] = ("dubbing_job_id", "blendvision_conn_id")
+    noun = "dubbing job"
+    service_name = SERVICE.name
+    conn_id_field = "blendvision_conn_id"
+    trigger_class = BlendVisionDubbingJobTrigger
+
+    def __init__(
+        self,
+        *,
+        dubbing_job_id: str,
+        blendvision_conn_id: str = BlendVisionHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        self.dubbing_job_id = dubbing_job_id
+        self.blendvision_conn_id = blendvision_conn_id
+        super().__init__(**kwargs)
+
+    @cached_property
+    def hook(self) -> BlendVisionHook:
+        """The hook of ``blendvision_conn_id``."""
+        return BlendVisionHook(self.blendvision_conn_id)
+
+    def object_kwargs(self) -> dict[str, Any]:
+        return {"dubbing_job_id": self.dubbing_job_id, "blendvision_conn_id": self.blendvision_conn_id}
+
+    @property
+    def object_id(self) -> str:
+        return str(self.dubbing_job_id)
+
+    def check(self) -> Verdict:
+        return judge_job(self.hook.get_dubbing_job(self.dubbing_job_id))

@@ -1,0 +1,70 @@
+"""The sensor that waits on a CAMB.AI alt-format export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from airflow_provider_dubbing.camb.endpoints import SERVICE
+from airflow_provider_dubbing.camb.outcomes import judge_export
+from airflow_provider_dubbing.client.outcome import Verdict
+from airflow_provider_dubbing.hooks.camb import CambHook
+from airflow_provider_dubbing.sensors.base import DubbingSensor
+from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
+
+
+class CambAltFormatSensor(DubbingSensor):
+    """Waits until a CAMB.AI alt-format export is done; returns its status as a dict.
+
+    The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
+    "message"}``, the same in poke, reschedule and deferrable mode. ``ERROR``,
+    ``TIMEOUT`` and ``PAYMENT_REQUIRED`` fail the task without retries
+    (:class:`.DubbingJobFailed`, :class:`.DubbingRemoteTimeout`,
+    :class:`.DubbingPaymentRequired`); ``soft_fail=True`` skips instead.
+
+    :param alt_format_task_id: the export task's id (templated).
+    :param run_id: optionally, the dubbing run the export belongs to (templated).
+    :param camb_conn_id: the Airflow connection of type ``camb`` (templated).
+
+    The other parameters are those of :class:`.DubbingSensor` and Airflow's sensors.
+    """
+
+    template_fields: Sequence[str] = ("alt_format_task_id", "run_id", "camb_conn_id")
+    noun = "export"
+    service_name = SERVICE.name
+    conn_id_field = "camb_conn_id"
+    trigger_class = CambAltFormatTrigger
+
+    def __init__(
+        self,
+        *,
+        alt_format_task_id: str,
+        run_id: int | str | None = None,
+        camb_conn_id: str = CambHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        self.alt_format_task_id = alt_format_task_id
+        self.run_id = run_id
+        self.camb_conn_id = camb_conn_id
+        super().__init__(**kwargs)
+
+    @cached_property
+    def hook(self) -> CambHook:
+        """The hook of ``camb_conn_id``."""
+        return CambHook(self.camb_conn_id)
+
+    def object_kwargs(self) -> dict[str, Any]:
+        return {
+            "alt_format_task_id": self.alt_format_task_id,
+            "run_id": self.run_id,
+            "camb_conn_id": self.camb_conn_id,
+        }
+
+    @property
+    def object_id(self) -> str:
+        return str(self.alt_format_task_id)
+
+    def check(self) -> Verdict:
+        status = self.hook.get_alt_format_status(self.alt_format_task_id, self.run_id)
+        return judge_export(self.alt_format_task_id, status)

@@ -1,0 +1,233 @@
+"""The wait loop both dubbing triggers share: check, log a status change once, back off, repeat.
+
+A subclass says only how to check its object (one hook call and its API's ``outcomes``
+module); the schedule, the tolerance of failed checks, the deadline and the event are
+decided here, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from abc import abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, ClassVar
+
+from airflow_provider_dubbing._compat import BaseTrigger, TriggerEvent
+from airflow_provider_dubbing.client.errors import DubbingError
+from airflow_provider_dubbing.client.outcome import Phase, Verdict, describe_refusal, is_passing_failure
+from airflow_provider_dubbing.client.polling import PollSchedule
+from airflow_provider_dubbing.client.retry import RetryPolicy
+from airflow_provider_dubbing.triggers.events import WaitEvent
+
+
+class DubbingWaitTrigger(BaseTrigger):
+    """Polls one remote object until it is final, the deadline passes, or checks keep failing.
+
+    Every argument is a JSON value, and none is a secret: the credentials are read from
+    the connection inside :meth:`run`.
+
+    :param poke_interval_s: the first wait between checks, in seconds.
+    :param exponential_backoff: whether each wait doubles the one before.
+    :param max_wait_s: the cap of a doubled wait, in seconds (None: no cap).
+    :param deadline: when to give up, as a Unix timestamp (None: never). Absolute, so a
+        trigger restarted on another triggerer keeps the same deadline.
+    :param timeout_s: used only without ``deadline`` (a task started straight in the
+        triggerer): give up this many seconds after :meth:`run` starts.
+    :param checks_made: checks already made before this trigger started; when above 0 the
+        first check waits its turn in the schedule instead of happening at once.
+    :param max_consecutive_failures: how many checks in a row may fail (connection errors,
+        timeouts, 429, 5xx, unreadable answers, each after the client's own retries)
+        before the wait ends with an error event.
+    :param last_status: the status the task already logged, so it is not logged twice.
+    """
+
+    noun: ClassVar[str] = "object"
+
+    # Injection points for tests. Wall-clock time, not monotonic: the deadline is an
+    # absolute timestamp shared across processes.
+    _now: Callable[[], float] = staticmethod(time.time)
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+    _rand: Callable[[], float] = staticmethod(random.random)
+    _retry: RetryPolicy | None = None
+
+    def __init__(
+        self,
+        *,
+        conn_id: str,
+        poke_interval_s: float = 5.0,
+        exponential_backoff: bool = True,
+        max_wait_s: float | None = 120.0,
+        deadline: float | None = None,
+        timeout_s: float | None = None,
+        checks_made: int = 0,
+        max_consecutive_failures: int = 5,
+        last_status: str | None = None,
+    ) -> None:
+        super().__init__()
+        if max_consecutive_failures < 1:
+            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
+        self.conn_id = conn_id
+        self.schedule = PollSchedule(
+            interval_s=float(poke_interval_s), exponential=exponential_backoff, max_interval_s=max_wait_s
+        )
+        self.deadline = deadline
+        self.timeout_s = timeout_s
+        self.checks_made = checks_made
+        self.max_consecutive_failures = max_consecutive_failures
+        self.last_status = last_status
+
+    @abstractmethod
+    def object_kwargs(self) -> dict[str, Any]:
+        """The kwargs naming the object and the connection, as the subclass's ``__init__`` takes them."""
+
+    @property
+    @abstractmethod
+    def object_id(self) -> str:
+        """The id of the object waited on."""
+
+    @abstractmethod
+    async def acheck(self) -> Verdict:
+        """Check the object once; raises a :class:`DubbingError` when the check fails."""
+
+    @property
+    def what(self) -> str:
+        """The object in words, e.g. ``export 'a1'``."""
+        return f"{self.noun} {self.object_id!r}"
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """The class path and the JSON kwargs that rebuild an equal trigger."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                **self.object_kwargs(),
+                "poke_interval_s": self.schedule.interval_s,
+                "exponential_backoff": self.schedule.exponential,
+                "max_wait_s": self.schedule.max_interval_s,
+                "deadline": self.deadline,
+                "timeout_s": self.timeout_s,
+                "checks_made": self.checks_made,
+                "max_consecutive_failures": self.max_consecutive_failures,
+                "last_status": self.last_status,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Wait, then yield exactly one :class:`WaitEvent` payload; never raises.
+
+        (On Airflow 2, ``dag.test()`` loops forever on a trigger that raises.)
+        """
+        try:
+            event = await self._wait()
+        except Exception as exc:  # anything unforeseen still ends as a typed event the task can read
+            self.log.exception("waiting on %s broke unexpectedly", self.what)
+            event = WaitEvent(
+                status="error",
+                message=f"waiting on {self.what} broke unexpectedly: {type(exc).__name__}: {exc}",
+                object_id=self.object_id,
+            )
+        yield TriggerEvent(event.to_payload())
+
+    async def _wait(self) -> WaitEvent:
+        deadline = self.deadline
+        if deadline is None and self.timeout_s is not None:
+            deadline = self._now() + self.timeout_s
+        checks, failures, last_status = self.checks_made, 0, self.last_status
+        if checks > 0:
+            await self._pause(self.schedule.delay_s(checks, self._rand), deadline)
+        while True:
+            try:
+                verdict = await self.acheck()
+            except DubbingError as exc:
+                checks += 1
+                if not is_passing_failure(exc):
+                    return WaitEvent(
+                        status="refused",
+                        message=describe_refusal(exc, conn_id=self.conn_id, what=self.what),
+                        object_id=self.object_id,
+                        remote_status=last_status,
+                        status_code=getattr(exc, "status_code", None),
+                        checks=checks,
+                    )
+                failures += 1
+                if failures >= self.max_consecutive_failures:
+                    return WaitEvent(
+                        status="error",
+                        message=(
+                            f"gave up on {self.what} after {failures} failed checks in a row; last: {exc}"
+                        ),
+                        object_id=self.object_id,
+                        remote_status=last_status,
+                        checks=checks,
+                    )
+                wait = self._bounded(self.schedule.delay_s(checks, self._rand), deadline)
+                asked = getattr(exc, "retry_after", None)
+                if asked is not None and math.isfinite(asked):
+                    wait = self._bounded(max(wait, asked), deadline)
+                self.log.warning(
+                    "checking %s failed (%d of %d allowed in a row): %s; next check in %.0f s",
+                    self.what,
+                    failures,
+                    self.max_consecutive_failures - 1,
+                    exc,
+                    wait,
+                )
+            else:
+                checks += 1
+                failures = 0
+                if verdict.phase is Phase.SUCCEEDED:
+                    self._log_change(verdict, last_status, None)
+                    return WaitEvent(
+                        status="success",
+                        message=verdict.summary,
+                        object_id=self.object_id,
+                        result=verdict.result,
+                        remote_status=verdict.status,
+                        checks=checks,
+                    )
+                if verdict.phase is Phase.FAILED and verdict.error is not None:
+                    self._log_change(verdict, last_status, None)
+                    return WaitEvent(
+                        status="failed",
+                        message=verdict.summary,
+                        object_id=self.object_id,
+                        remote_status=verdict.status,
+                        failure=verdict.error.kind,
+                        reasons=verdict.error.reasons,
+                        checks=checks,
+                    )
+                wait = self._bounded(self.schedule.delay_s(checks, self._rand), deadline)
+                self._log_change(verdict, last_status, wait)
+                last_status = verdict.status
+            if deadline is not None and self._now() >= deadline:
+                return WaitEvent(
+                    status="timeout",
+                    message=(
+                        f"timed out waiting for {self.what}: still {last_status or 'unchecked'} "
+                        f"after {checks} checks"
+                    ),
+                    object_id=self.object_id,
+                    remote_status=last_status,
+                    checks=checks,
+                )
+            await self._sleep(wait)
+
+    def _bounded(self, wait: float, deadline: float | None) -> float:
+        # Never sleep past the deadline: one last check happens there, as in poke mode.
+        if deadline is None:
+            return wait
+        return max(0.0, min(wait, deadline - self._now()))
+
+    async def _pause(self, wait: float, deadline: float | None) -> None:
+        await self._sleep(self._bounded(wait, deadline))
+
+    def _log_change(self, verdict: Verdict, last_status: str | None, wait: float | None) -> None:
+        if verdict.status == last_status:
+            return
+        text = verdict.summary if wait is None else f"{verdict.summary}; next check in {wait:.0f} s"
+        if verdict.phase in (Phase.UNKNOWN, Phase.FAILED):
+            self.log.warning("%s", text)
+        else:
+            self.log.info("%s", text)

@@ -1,0 +1,53 @@
+"""The trigger that waits on a CAMB.AI alt-format export in the triggerer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_dubbing.camb.outcomes import judge_export
+from airflow_provider_dubbing.client.outcome import Verdict
+from airflow_provider_dubbing.hooks.camb import CambHook
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+
+
+class CambAltFormatTrigger(DubbingWaitTrigger):
+    """Polls ``GET dub-alt-format/{task_id}`` until the export is final; yields one event.
+
+    :param alt_format_task_id: the export task's id.
+    :param run_id: optionally, the dubbing run the export belongs to.
+    :param camb_conn_id: the Airflow connection of type ``camb``; read inside :meth:`run`.
+
+    The remaining keyword arguments are those of :class:`.DubbingWaitTrigger`.
+    """
+
+    noun = "export"
+
+    def __init__(
+        self,
+        alt_format_task_id: str,
+        run_id: int | str | None = None,
+        camb_conn_id: str = CambHook.default_conn_name,
+        **wait: Any,
+    ) -> None:
+        super().__init__(conn_id=camb_conn_id, **wait)
+        self.alt_format_task_id = alt_format_task_id
+        self.run_id = run_id
+        self.camb_conn_id = camb_conn_id
+        self._hook: CambHook | None = None
+
+    def object_kwargs(self) -> dict[str, Any]:
+        return {
+            "alt_format_task_id": self.alt_format_task_id,
+            "run_id": self.run_id,
+            "camb_conn_id": self.camb_conn_id,
+        }
+
+    @property
+    def object_id(self) -> str:
+        return str(self.alt_format_task_id)
+
+    async def acheck(self) -> Verdict:
+        if self._hook is None:
+            self._hook = CambHook(self.camb_conn_id, retry=self._retry)
+        status = await self._hook.aget_alt_format_status(self.alt_format_task_id, self.run_id)
+        return judge_export(self.alt_format_task_id, status)

@@ -1,0 +1,117 @@
+"""Both sensors through ``dag.test()`` against the emulator, in every mode, for every outcome.
+
+One DAG per (mode, soft_fail) holds one sensor task per case, each with ``retries=2``;
+after the run the test reads each task's state, tries and XCom from the metadata DB and
+the exception a callback recorded, and checks them against the outcome table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BV_ORG, CAMB_KEY, connection_uri_env
+from tests.dags import sensor_matrix_dags as matrix
+from tests.dags.sensor_matrix_dags import CASES, Case
+
+pytestmark = pytest.mark.airflow
+
+SECRET_LEAKS = (CAMB_KEY, "bv-test-token-4e8a2c6d0f", "wrong-key-0b9", "wrong-token-5d2")
+
+
+def read_back(dag_run: Any) -> dict[str, tuple[str, int, Any]]:
+    """Task id -> (state, try number, return value), from the metadata DB."""
+    db = sqlite3.connect(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db")
+    rows = db.execute(
+        "SELECT task_id, state, try_number FROM task_instance WHERE dag_id = ? AND run_id = ?",
+        (dag_run.dag_id, dag_run.run_id),
+    ).fetchall()
+    values = {
+        task_id: json.loads(value.decode() if isinstance(value, bytes) else value)
+        for task_id, value in db.execute(
+            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
+            (dag_run.dag_id, dag_run.run_id),
+        ).fetchall()
+    }
+    return {task_id: (state, tries, values.get(task_id)) for task_id, state, tries in rows}
+
+
+@pytest.fixture
+def bad_connections(connections: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAMB_BAD_KEY", connection_uri_env("camb", connections.camb_base_url, "wrong-key-0b9")
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BLENDVISION_BAD_TOKEN",
+        connection_uri_env(
+            "blendvision", connections.blendvision_base_url, "wrong-token-5d2", {"org_id": BV_ORG}
+        ),
+    )
+    return connections
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("soft_fail", [False, True], ids=["hard", "soft_fail"])
+@pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
+def test_every_outcome_in_every_mode(
+    airflow_db: Path, bad_connections: Any, mode: str, soft_fail: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    matrix.script(bad_connections)
+    matrix.SEEN.clear()
+    dag = getattr(matrix, matrix.dag_id(mode, soft_fail))
+    caplog.set_level("INFO")
+    dag_run = dag.test()
+    results = read_back(dag_run)
+    assert set(results) == {case.task_id for case in CASES}
+
+    problems = []
+    for case in CASES:
+        state, tries, value = results[case.task_id]
+        expected_state = "success" if case.outcome == "success" else ("skipped" if soft_fail else "failed")
+        if (state, tries) != (expected_state, 1):
+            problems.append(f"{case.task_id}: {state} after {tries} tries, expected {expected_state} after 1")
+            continue
+        if case.outcome == "success":
+            check_success_value(case, value)
+            continue
+        assert value is None, case.task_id
+        if soft_fail:
+            # Airflow 3 hands a skip callback no exception; the skip itself is the proof.
+            if case.task_id in matrix.SEEN and matrix.SEEN[case.task_id][0] != "NoneType":
+                assert matrix.SEEN[case.task_id][0] == "AirflowSkipException", case.task_id
+            continue
+        kind, message, lineage = matrix.SEEN[case.task_id]
+        text = " | ".join([message, *lineage])
+        expected_type = case.exception or "AirflowSensorTimeout"
+        assert expected_type in lineage, (case.task_id, lineage)
+        if case.outcome == "timeout":
+            assert "timed out" in text.lower(), (case.task_id, text)
+        for word in case.words:
+            assert word in text, (case.task_id, word, text)
+        for secret in SECRET_LEAKS:
+            assert secret not in text
+    assert problems == []
+    assert not [r for r in caplog.records for s in SECRET_LEAKS if s in r.getMessage()]
+
+
+def check_success_value(case: Case, value: Any) -> None:
+    if case.api == "camb":
+        assert value == {
+            "task_id": "t-ok",
+            "status": "SUCCESS",
+            "run_id": 77,
+            "exception_reason": None,
+            "message": {"url": "https://cdn.example/t.mp4"},
+        }
+    else:
+        assert value["id"] == "job-ok"
+        assert value["status"] == "DUBBING_STATUS_SUCCEEDED"
+        assert value["outputs"][0]["id"]
+        assert isinstance(value["created_at"], str)
+        assert datetime.fromisoformat(value["created_at"].replace("Z", "+00:00"))
