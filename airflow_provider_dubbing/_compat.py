@@ -38,6 +38,7 @@ try:
     from airflow.sdk.exceptions import (
         AirflowException,
         AirflowFailException,
+        AirflowNotFoundException,
         AirflowSensorTimeout,
         AirflowSkipException,
     )
@@ -45,6 +46,7 @@ except ImportError:  # Airflow 2.x, 3.0 and 3.1
     from airflow.exceptions import (  # type: ignore[no-redef,attr-defined,unused-ignore]
         AirflowException,
         AirflowFailException,
+        AirflowNotFoundException,
         AirflowSensorTimeout,
         AirflowSkipException,
     )
@@ -61,6 +63,7 @@ __all__ = [
     "AIRFLOW_V_3_3_PLUS",
     "AirflowException",
     "AirflowFailException",
+    "AirflowNotFoundException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "BaseHook",

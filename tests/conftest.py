@@ -139,6 +139,36 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     )
 
 
+@pytest.fixture
+def log_lines(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]]]:
+    """Every log line written during the test, whether through logging or structlog.
+
+    Airflow 3's task and trigger loggers are structlog loggers that caplog cannot see.
+    """
+    import contextlib
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    try:
+        from structlog.testing import capture_logs
+    except ImportError:  # Airflow 2 logs through logging alone
+        capture: Any = contextlib.nullcontext([])
+    else:
+        capture = capture_logs()
+    with capture as captured:
+
+        def lines() -> list[str]:
+            structured = [
+                str(e.get("event", "")) % tuple(e["positional_args"])
+                if e.get("positional_args")
+                else str(e.get("event", ""))
+                for e in captured
+            ]
+            return [r.getMessage() for r in caplog.records] + structured
+
+        yield lines
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """The throwaway AIRFLOW_HOME, whose metadata DB was migrated at session start."""

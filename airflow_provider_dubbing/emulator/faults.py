@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 FAULT_KINDS = ("429", "500", "502_html", "503", "drop", "truncate", "html200", "slow")
+NO_FAULT = "none"
+"""Queue-only: answer this request normally, so a queue can interleave faults and answers."""
 
 
 class FaultConfigError(ValueError):
@@ -71,7 +73,7 @@ class FaultPlan:
         self, kinds: Iterable[str], retry_after: float | None = None, slow_seconds: float | None = None
     ) -> None:
         """Replace the queue: the next API requests get ``kinds``, one each, in order."""
-        chosen = _kinds(kinds, allow_empty=True)
+        chosen = _kinds(kinds, allow_empty=True, also=(NO_FAULT,))
         after = self.retry_after if retry_after is None else _seconds("retry_after", retry_after)
         slow = self.slow_seconds if slow_seconds is None else _seconds("slow_seconds", slow_seconds)
         self._queue = deque(Fault(kind, after, slow) for kind in chosen)
@@ -79,7 +81,8 @@ class FaultPlan:
     def draw(self) -> Fault | None:
         """The fault for the request being handled now, if any."""
         if self._queue:
-            return self._queue.popleft()
+            fault = self._queue.popleft()
+            return None if fault.kind == NO_FAULT else fault
         if self.rate and self._rng.random() < self.rate:
             return Fault(self._rng.choice(self.kinds), self.retry_after, self.slow_seconds)
         return None
@@ -108,16 +111,17 @@ class FaultPlan:
         self.enqueue(body["kinds"], body.get("retry_after"), body.get("slow_seconds"))
 
 
-def _kinds(value: Iterable[str], *, allow_empty: bool) -> tuple[str, ...]:
+def _kinds(value: Iterable[str], *, allow_empty: bool, also: tuple[str, ...] = ()) -> tuple[str, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise FaultConfigError("kinds must be a list of fault kinds")
     # JSON writers tend to send 429 as a number; the kinds are strings.
     kinds = tuple(
         str(kind) if isinstance(kind, int) and not isinstance(kind, bool) else kind for kind in value
     )
-    unknown = [kind for kind in kinds if kind not in FAULT_KINDS]
+    known = (*FAULT_KINDS, *also)
+    unknown = [kind for kind in kinds if kind not in known]
     if unknown:
-        raise FaultConfigError(f"unknown fault kind(s) {unknown}; known: {', '.join(FAULT_KINDS)}")
+        raise FaultConfigError(f"unknown fault kind(s) {unknown}; known: {', '.join(known)}")
     if not kinds and not allow_empty:
         raise FaultConfigError("kinds must not be empty when rate is above 0")
     return kinds

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_dubbing._compat import BaseHook, mask_secret
+from airflow_provider_dubbing._compat import AirflowNotFoundException, BaseHook, mask_secret
 from airflow_provider_dubbing.client.errors import ConnectionConfigError
 
 
@@ -40,7 +40,12 @@ def load_connection_fields(conn_id: str) -> ConnectionFields:
     reads the connection: on Airflow 3 masking talks to the supervisor synchronously,
     which must not happen on the triggerer's event loop.
     """
-    conn = BaseHook.get_connection(conn_id)
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        raise ConnectionConfigError(
+            conn_id, "conn_id", "is not defined (no such Airflow connection, variable or secret)"
+        ) from None
     if conn.password:
         mask_secret(conn.password)
     raw_extra = conn.extra

@@ -1,0 +1,245 @@
+"""The sensors' own decisions, one at a time: schedule, tolerance, deferral, events, start_from_trigger.
+
+The full outcome table runs through ``dag.test()`` in ``test_sensor_matrix.py``; here
+the sensor methods are called directly, against the emulator where a check is made.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from airflow_provider_dubbing._compat import (
+    AIRFLOW_V_3_3_PLUS,
+    AirflowException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    PokeReturnValue,
+)
+from airflow_provider_dubbing.client.retry import RetryPolicy
+from airflow_provider_dubbing.hooks.camb import CambHook
+from airflow_provider_dubbing.sensors.base import DEFER_TIMEOUT_GRACE_S
+from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
+from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
+from airflow_provider_dubbing.task_failures import (
+    DubbingJobFailed,
+    DubbingPaymentRequired,
+    DubbingRemoteTimeout,
+    DubbingRequestRefused,
+    DubbingServiceUnavailable,
+)
+from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
+from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
+
+
+def camb_sensor(**kwargs: Any) -> CambAltFormatSensor:
+    kwargs.setdefault("task_id", "wait")
+    kwargs.setdefault("alt_format_task_id", "t-1")
+    sensor = CambAltFormatSensor(**kwargs)
+    # One attempt per check, so failing checks cost no real waiting.
+    sensor.hook = CambHook(sensor.camb_conn_id, retry=RetryPolicy(max_retries=0))
+    return sensor
+
+
+def test_defaults_follow_the_services_polling_advice() -> None:
+    sensor = CambAltFormatSensor(task_id="wait", alt_format_task_id="t-1")
+    assert sensor.schedule.interval_s == 5
+    assert sensor.schedule.exponential is True
+    assert sensor.schedule.max_interval_s == 120
+    assert [sensor.schedule.nominal_s(n) for n in range(1, 8)] == [5, 10, 20, 40, 80, 120, 120]
+
+
+def test_template_fields_hold_the_ids_and_the_connection() -> None:
+    assert set(CambAltFormatSensor.template_fields) == {"alt_format_task_id", "run_id", "camb_conn_id"}
+    assert set(BlendVisionDubbingJobSensor.template_fields) == {"dubbing_job_id", "blendvision_conn_id"}
+
+
+@pytest.mark.parametrize("configured", ["True", "False"])
+def test_deferrable_defaults_to_airflows_setting(monkeypatch: pytest.MonkeyPatch, configured: str) -> None:
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", configured)
+    assert CambAltFormatSensor(task_id="w", alt_format_task_id="t").deferrable is (configured == "True")
+    assert CambAltFormatSensor(task_id="w", alt_format_task_id="t", deferrable=False).deferrable is False
+
+
+def test_poke_and_reschedule_intervals_follow_the_same_schedule() -> None:
+    poke = camb_sensor(poke_interval=5, max_wait=60, timeout=10_000)
+    for checks, nominal in [(1, 5), (2, 10), (3, 20), (4, 40), (5, 60)]:
+        # Jitter takes up to a tenth off a wait, never adds to it.
+        assert 0.9 * nominal <= poke._get_next_poke_interval(0.0, lambda: 0.0, checks) <= nominal
+    rescheduled = camb_sensor(poke_interval=5, max_wait=60, timeout=10_000, mode="reschedule")
+    # Reschedule mode forgets its poke count; it finds its place from the time waited.
+    after_35_s = rescheduled._get_next_poke_interval(0.0, lambda: 35.0, 1)
+    assert 0.9 * 40 <= after_35_s <= 40
+
+
+def test_no_wait_runs_past_the_timeout() -> None:
+    sensor = camb_sensor(poke_interval=5, max_wait=60, timeout=100)
+    assert sensor._get_next_poke_interval(0.0, lambda: 97.0, 6) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "failure"),
+    [
+        ("ERROR", DubbingJobFailed),
+        ("TIMEOUT", DubbingRemoteTimeout),
+        ("PAYMENT_REQUIRED", DubbingPaymentRequired),
+    ],
+)
+def test_poke_fails_without_retries_on_a_final_status(connections: Any, outcome: str, failure: type) -> None:
+    connections.script_camb_task("t-1", pending_polls=1, outcome=outcome, exception_reason="WHY")
+    sensor = camb_sensor()
+    assert sensor.poke({}) is False
+    with pytest.raises(failure, match="WHY") as caught:
+        sensor.poke({})
+    assert caught.value.object_id == "t-1"
+    assert caught.value.status == outcome
+
+
+def test_poke_returns_the_same_dict_the_trigger_would(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=0, run_id=3)
+    done = camb_sensor(run_id=3).poke({})
+    assert isinstance(done, PokeReturnValue)
+    assert done.is_done
+    assert done.xcom_value["task_id"] == "t-1"
+    assert done.xcom_value["status"] == "SUCCESS"
+    assert done.xcom_value["run_id"] == 3
+
+
+def test_poke_tolerates_failed_checks_up_to_the_bound(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=5)
+    connections.queue_faults(["500", "503", "none", "500", "drop", "429"])
+    sensor = camb_sensor(max_consecutive_failures=3)
+    assert [sensor.poke({}) for _ in range(5)] == [False] * 5
+    with pytest.raises(DubbingServiceUnavailable, match="3 failed checks in a row") as caught:
+        sensor.poke({})
+    # Not an AirflowException: the task's retries apply, and soft_fail does not hide it.
+    assert not isinstance(caught.value, AirflowException)
+
+
+def test_reschedule_mode_cannot_count_failures_so_one_fails_the_try(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=5)
+    connections.queue_faults(["500"])
+    with pytest.raises(DubbingServiceUnavailable, match="1 failed checks"):
+        camb_sensor(mode="reschedule").poke({})
+
+
+def test_a_refusal_names_the_connection(connections: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import connection_uri_env
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAMB_OTHER", connection_uri_env("camb", connections.camb_base_url, "bad")
+    )
+    with pytest.raises(DubbingRequestRefused, match="connection 'camb_other'") as caught:
+        camb_sensor(camb_conn_id="camb_other").poke({})
+    assert caught.value.http_status == 401
+
+
+def test_bad_input_is_refused_before_any_request(connections: Any) -> None:
+    with pytest.raises(DubbingRequestRefused, match="task_id"):
+        camb_sensor(alt_format_task_id="  ").poke({})
+    assert connections.stats()["requests"] == 0
+
+
+def test_deferrable_mode_finishes_at_once_when_already_done(connections: Any) -> None:
+    connections.script_blendvision_job("job-1", [{"status": "DUBBING_STATUS_SUCCEEDED"}])
+    sensor = BlendVisionDubbingJobSensor(task_id="w", dubbing_job_id="job-1", deferrable=True)
+    result = sensor.execute({})
+    assert result["id"] == "job-1"
+    assert result["status"] == "DUBBING_STATUS_SUCCEEDED"
+    assert connections.stats()["polls"]["job-1"] == 1
+
+
+def test_deferrable_mode_checks_once_then_defers_with_a_deadline(connections: Any) -> None:
+    try:
+        from airflow.sdk.exceptions import TaskDeferred
+    except ImportError:  # Airflow 2
+        from airflow.exceptions import TaskDeferred
+
+    connections.script_blendvision_job("job-1", processing_polls=3)
+    sensor = BlendVisionDubbingJobSensor(
+        task_id="w", dubbing_job_id="job-1", deferrable=True, timeout=600, poke_interval=2, max_wait=30
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute({})
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, BlendVisionDubbingJobTrigger)
+    _, kwargs = trigger.serialize()
+    assert kwargs["checks_made"] == 1
+    assert kwargs["last_status"] == "DUBBING_STATUS_CREATED"
+    assert kwargs["poke_interval_s"] == 2
+    assert kwargs["max_wait_s"] == 30
+    assert kwargs["deadline"] == pytest.approx(trigger.deadline)
+    assert deferred.value.timeout == timedelta(seconds=600 + DEFER_TIMEOUT_GRACE_S)
+    assert deferred.value.method_name == "execute_complete"
+
+
+def test_deferrable_first_check_honours_soft_fail(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=0, outcome="ERROR")
+    with pytest.raises(AirflowSkipException, match="failed"):
+        camb_sensor(deferrable=True, soft_fail=True).execute({})
+
+
+@pytest.mark.parametrize(
+    ("event", "raised"),
+    [
+        ({"status": "timeout", "message": "timed out waiting", "object_id": "t"}, AirflowSensorTimeout),
+        (
+            {"status": "refused", "message": "404", "object_id": "t", "status_code": 404},
+            DubbingRequestRefused,
+        ),
+        ({"status": "error", "message": "gave up", "object_id": "t"}, DubbingServiceUnavailable),
+        (
+            {"status": "failed", "message": "m", "object_id": "t", "failure": "payment_required"},
+            DubbingPaymentRequired,
+        ),
+        ({"status": "success", "message": "m", "object_id": "t"}, AirflowException),
+        ({"status": "finished", "message": "m", "object_id": "t"}, AirflowException),
+        (None, AirflowException),
+    ],
+    ids=["timeout", "refused", "error", "failed", "success-without-result", "unknown-status", "none"],
+)
+def test_execute_complete_validates_the_event(event: Any, raised: type) -> None:
+    with pytest.raises(raised):
+        camb_sensor().execute_complete({}, event)
+
+
+def test_execute_complete_returns_the_result() -> None:
+    result = {"task_id": "t", "status": "SUCCESS", "run_id": None, "exception_reason": None, "message": None}
+    event = {"status": "success", "message": "done", "object_id": "t", "result": result}
+    assert camb_sensor().execute_complete({}, event) == result
+
+
+def test_start_from_trigger_sets_the_trigger_up_front() -> None:
+    sensor = CambAltFormatSensor(
+        task_id="w", alt_format_task_id="t-7", run_id=4, deferrable=True, start_from_trigger=True, timeout=300
+    )
+    assert sensor.start_from_trigger is True
+    args = sensor.start_trigger_args
+    assert args.trigger_cls == "airflow_provider_dubbing.triggers.camb.CambAltFormatTrigger"
+    assert args.next_method == "execute_complete"
+    assert args.timeout == timedelta(seconds=300 + DEFER_TIMEOUT_GRACE_S)
+    assert args.trigger_kwargs["alt_format_task_id"] == "t-7"
+    assert args.trigger_kwargs["timeout_s"] == 300
+    assert args.trigger_kwargs["deadline"] is None
+    assert args.trigger_kwargs["checks_made"] == 0
+    assert CambAltFormatTrigger(**args.trigger_kwargs).serialize()[1] == args.trigger_kwargs
+    # The class attribute stays untouched for other tasks.
+    assert CambAltFormatSensor.start_trigger_args is None
+
+
+def test_start_from_trigger_refuses_what_it_cannot_do() -> None:
+    with pytest.raises(ValueError, match="deferrable"):
+        CambAltFormatSensor(task_id="w", alt_format_task_id="t", deferrable=False, start_from_trigger=True)
+    templated = "{{ ti.xcom_pull('start') }}"
+    if AIRFLOW_V_3_3_PLUS:
+        sensor = CambAltFormatSensor(
+            task_id="w", alt_format_task_id=templated, deferrable=True, start_from_trigger=True
+        )
+        assert sensor.start_trigger_args.trigger_kwargs["alt_format_task_id"] == templated
+    else:
+        with pytest.raises(ValueError, match=r"Airflow 3\.3"):
+            CambAltFormatSensor(
+                task_id="w", alt_format_task_id=templated, deferrable=True, start_from_trigger=True
+            )

@@ -1,0 +1,305 @@
+"""Both triggers' ``run()`` against the emulator, with time injected: no test here sleeps.
+
+A fake clock and a fake sleep stand in for the wall clock, so the backoff schedule,
+Retry-After, the tolerance of failed checks and the deadline are read off exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from airflow_provider_dubbing.client.retry import RetryPolicy
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
+from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
+from airflow_provider_dubbing.triggers.events import WaitEvent
+from tests.conftest import BV_TOKEN, CAMB_KEY, connection_uri_env
+
+T0 = 1_800_000_000.0
+
+
+class FakeTime:
+    """A clock that only moves when the trigger sleeps."""
+
+    def __init__(self) -> None:
+        self.now = T0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+def drive(
+    trigger: DubbingWaitTrigger, *, rand: float = 0.0, retry: RetryPolicy | None = None
+) -> tuple[WaitEvent, FakeTime, int]:
+    """Run the trigger to its one event with fake time; returns (event, time, events seen)."""
+    fake = FakeTime()
+    trigger._now = fake.clock  # type: ignore[method-assign]
+    trigger._sleep = fake.sleep  # type: ignore[method-assign]
+    trigger._rand = lambda: rand  # type: ignore[method-assign]
+    trigger._retry = retry or RetryPolicy(max_retries=0)
+
+    async def collect() -> list[Any]:
+        return [event async for event in trigger.run()]
+
+    events = asyncio.run(collect())
+    return WaitEvent.model_validate(events[0].payload), fake, len(events)
+
+
+def camb(task_id: str = "t-1", **wait: Any) -> CambAltFormatTrigger:
+    return CambAltFormatTrigger(alt_format_task_id=task_id, **wait)
+
+
+def bv(job_id: str = "job-1", **wait: Any) -> BlendVisionDubbingJobTrigger:
+    return BlendVisionDubbingJobTrigger(dubbing_job_id=job_id, **wait)
+
+
+# -- serialization ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: camb("t-9", run_id=42, deadline=T0 + 600, checks_made=1, last_status="PENDING"),
+        lambda: bv("job-9", poke_interval_s=2, exponential_backoff=False, max_wait_s=None, timeout_s=90.0),
+    ],
+    ids=["camb", "blendvision"],
+)
+def test_serialize_round_trips_into_an_equal_trigger(make: Callable[[], DubbingWaitTrigger]) -> None:
+    trigger = make()
+    classpath, kwargs = trigger.serialize()
+    assert json.loads(json.dumps(kwargs)) == kwargs
+    module, _, name = classpath.rpartition(".")
+    rebuilt = getattr(importlib.import_module(module), name)(**kwargs)
+    assert type(rebuilt) is type(trigger)
+    assert rebuilt.serialize() == (classpath, kwargs)
+
+
+def test_camb_trigger_kwargs_name_the_sensor_template_fields() -> None:
+    from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
+
+    _, kwargs = camb().serialize()
+    # Airflow 3.3 renders start_from_trigger kwargs whose names are template fields.
+    assert set(CambAltFormatSensor.template_fields) <= set(kwargs)
+
+
+# -- the schedule ------------------------------------------------------------------------
+
+
+def test_backoff_doubles_from_the_interval_up_to_the_cap(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=6, run_id=5)
+    event, fake, count = drive(camb(poke_interval_s=5, max_wait_s=30))
+    assert count == 1
+    assert event.status == "success"
+    assert event.checks == 7
+    assert fake.sleeps == [5, 10, 20, 30, 30, 30]
+    assert event.result is not None
+    assert event.result["message"]  # the emulator's output description
+    assert {k: v for k, v in event.result.items() if k != "message"} == {
+        "task_id": "t-1",
+        "status": "SUCCESS",
+        "run_id": 5,
+        "exception_reason": None,
+    }
+
+
+def test_a_wait_that_follows_a_check_in_the_task_waits_its_turn_first(connections: Any) -> None:
+    connections.script_blendvision_job("job-1", processing_polls=1)
+    event, fake, _ = drive(bv(poke_interval_s=5, checks_made=1, last_status="DUBBING_STATUS_CREATED"))
+    assert event.status == "success"
+    # The sensor made check 1 (CREATED), so the trigger first sleeps, then sees PROCESSING, SUCCEEDED.
+    assert fake.sleeps == [5, 10, 20]
+    assert connections.stats()["polls"]["job-1"] == 3
+
+
+def test_jitter_only_shortens_a_wait(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=3)
+    _, fake, _ = drive(camb(poke_interval_s=10, max_wait_s=20), rand=1.0)
+    assert fake.sleeps == [9, 18, 18]
+
+
+def test_a_fixed_interval_when_backoff_is_off(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=3)
+    _, fake, _ = drive(camb(poke_interval_s=7, exponential_backoff=False))
+    assert fake.sleeps == [7, 7, 7]
+
+
+# -- failed checks -----------------------------------------------------------------------
+
+
+def test_transient_failures_do_not_end_the_wait(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=1)
+    connections.queue_faults(["500", "drop", "html200", "429", "truncate"], retry_after=45)
+    event, fake, _ = drive(camb(poke_interval_s=1, max_wait_s=8, max_consecutive_failures=6))
+    assert event.status == "success"
+    assert event.checks == 7
+    # checks 1-3 fail (waits 1, 2, 4), check 4 is a 429 asking for 45 s, check 5 is cut off.
+    assert fake.sleeps == [1, 2, 4, 45, 8, 8]
+
+
+def test_a_run_of_failed_checks_past_the_bound_ends_with_an_error_event(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=10)
+    connections.set_faults(1.0, kinds=["503"])
+    event, fake, _ = drive(camb(poke_interval_s=1, max_consecutive_failures=3))
+    assert event.status == "error"
+    assert event.checks == 3
+    assert "3 failed checks in a row" in event.message
+    assert "503" in event.message
+    assert fake.sleeps == [1, 2]
+
+
+def test_a_success_resets_the_count_of_failed_checks(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=3)
+    connections.queue_faults(["500", "none", "500", "none", "500"])
+    event, _, _ = drive(camb(poke_interval_s=1, max_consecutive_failures=2))
+    assert event.status == "success"
+
+
+def test_the_client_retries_inside_a_check_before_the_trigger_counts_a_failure(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=0)
+    connections.queue_faults(["500", "502_html", "503"])
+    fast = RetryPolicy(max_retries=3, initial_delay_s=0.001, max_delay_s=0.001)
+    event, fake, _ = drive(camb(max_consecutive_failures=1), retry=fast)
+    assert event.status == "success"
+    assert event.checks == 1
+    assert fake.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("make", "conn", "words"),
+    [
+        (lambda: camb("t-404"), None, ["export 't-404' was not found", "camb_default", "404"]),
+        (lambda: bv("job-404"), None, ["dubbing job 'job-404' was not found", "404"]),
+        (lambda: camb(camb_conn_id="camb_bad"), "camb", ["'camb_bad'", "401", "API key"]),
+        (lambda: bv(blendvision_conn_id="bv_bad"), "blendvision", ["'bv_bad'", "401"]),
+        (lambda: camb(camb_conn_id="camb_missing"), "none", ["'camb_missing'", "not defined"]),
+    ],
+    ids=["camb-404", "bv-404", "camb-401", "bv-401", "no-connection"],
+)
+def test_a_refusal_ends_the_wait_at_once(
+    connections: Any, monkeypatch: pytest.MonkeyPatch, make: Any, conn: str | None, words: list[str]
+) -> None:
+    connections.script_camb_task("t-1", pending_polls=5)
+    connections.script_blendvision_job("job-1", processing_polls=5)
+    if conn == "camb":
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_CAMB_BAD", connection_uri_env("camb", connections.camb_base_url, "nope")
+        )
+    elif conn == "blendvision":
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_BV_BAD",
+            connection_uri_env("blendvision", connections.blendvision_base_url, "nope", {"org_id": "o"}),
+        )
+    event, fake, _ = drive(make())
+    assert event.status == "refused"
+    assert event.checks == 1
+    assert fake.sleeps == []
+    for word in words:
+        assert word in event.message
+
+
+# -- outcomes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "failure", "words"),
+    [
+        ("ERROR", "job_failed", ["failed (ERROR)", "PROCESSING_ERROR"]),
+        ("TIMEOUT", "timed_out", ["timed out on CAMB.AI's side", "PROCESSING_ERROR"]),
+        ("PAYMENT_REQUIRED", "payment_required", ["needs payment", "PROCESSING_ERROR"]),
+    ],
+)
+def test_camb_failure_statuses_end_as_failed_events(
+    connections: Any, outcome: str, failure: str, words: list[str]
+) -> None:
+    connections.script_camb_task("t-1", pending_polls=1, outcome=outcome, exception_reason="PROCESSING_ERROR")
+    event, _, _ = drive(camb())
+    assert (event.status, event.failure, event.remote_status) == ("failed", failure, outcome)
+    assert event.reasons == ("PROCESSING_ERROR",)
+    for word in words:
+        assert word in event.message
+
+
+def test_blendvision_failure_names_every_reason_domain_and_metadata(connections: Any) -> None:
+    infos = [
+        {"reason": "SOURCE_AUDIO_UNREADABLE", "domain": "cms.blendvision.com", "metadata": {"track": "0"}},
+        {"reason": "QUOTA_EXCEEDED", "domain": "billing.blendvision.com", "metadata": {}},
+    ]
+    connections.script_blendvision_job("job-1", outcome="DUBBING_STATUS_FAILED", error_infos=infos)
+    event, _, _ = drive(bv())
+    assert event.status == "failed"
+    assert event.failure == "job_failed"
+    assert event.reasons == (
+        "SOURCE_AUDIO_UNREADABLE (cms.blendvision.com) track=0",
+        "QUOTA_EXCEEDED (billing.blendvision.com)",
+    )
+    assert "dubbing job 'job-1' failed: SOURCE_AUDIO_UNREADABLE (cms.blendvision.com)" in event.message
+
+
+def test_an_unknown_status_keeps_waiting_until_the_deadline(connections: Any, log_lines: Any) -> None:
+    connections.script_blendvision_job("job-1", processing_polls=0, outcome="DUBBING_STATUS_ARCHIVED")
+    event, fake, _ = drive(bv(poke_interval_s=5, max_wait_s=20, deadline=T0 + 60))
+    assert event.status == "timeout"
+    assert event.remote_status == "DUBBING_STATUS_ARCHIVED"
+    assert "timed out waiting for dubbing job 'job-1'" in event.message
+    # Waits never pass the deadline; one last check happens on it.
+    assert fake.sleeps == [5, 10, 20, 20, 5]
+    assert fake.now == T0 + 60
+    warnings = [line for line in log_lines() if "does not know" in line]
+    assert len(warnings) == 1, warnings
+
+
+def test_timeout_s_counts_from_the_start_when_no_deadline_was_given(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=100)
+    event, fake, _ = drive(camb(poke_interval_s=10, exponential_backoff=False, timeout_s=25))
+    assert event.status == "timeout"
+    assert fake.sleeps == [10, 10, 5]
+
+
+def test_each_status_change_is_logged_once(connections: Any, log_lines: Any) -> None:
+    connections.script_blendvision_job("job-1", processing_polls=4)
+    event, _, _ = drive(bv(poke_interval_s=5, max_wait_s=40))
+    assert event.status == "success"
+    lines = [line for line in log_lines() if "dubbing job 'job-1'" in line]
+    assert lines == [
+        "dubbing job 'job-1' is queued; next check in 5 s",
+        "dubbing job 'job-1' is being dubbed; next check in 10 s",
+        f"dubbing job 'job-1' succeeded (output files: {event.result['outputs'][0]['id']})",  # type: ignore[index]
+    ]
+
+
+def test_run_never_raises(connections: Any) -> None:
+    class Broken(CambAltFormatTrigger):
+        async def acheck(self) -> Any:
+            raise RuntimeError("disk on fire")
+
+    event, _, count = drive(Broken(alt_format_task_id="t-1"))
+    assert count == 1
+    assert event.status == "error"
+    assert "RuntimeError: disk on fire" in event.message
+
+
+def test_no_secret_in_kwargs_events_or_logs(connections: Any, log_lines: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=1, outcome="ERROR", exception_reason="X")
+    connections.script_blendvision_job("job-1", processing_polls=1)
+    seen = []
+    for trigger in (camb(), bv(), camb("t-404")):
+        seen.append(json.dumps(trigger.serialize()))
+        seen.append(repr(trigger))
+        event, _, _ = drive(trigger)
+        seen.append(json.dumps(event.to_payload()))
+    seen.extend(log_lines())
+    text = "\n".join(seen)
+    assert "t-404" in text
+    assert CAMB_KEY not in text
+    assert BV_TOKEN not in text
