@@ -55,7 +55,7 @@ test: lint typecheck pytest
 
 # Debian's chromium package, installed only when missing (needs root or sudo, as in CI).
 chromium:
-	@test -x /usr/bin/chromium || scripts/install-chromium.sh
+	@test -x /usr/bin/chromium || bash scripts/install-chromium.sh
 
 # Playwright on top of each Airflow line's environment; redone whenever that is re-synced.
 $(VENV)/airflow-%/.browser: requirements/browser.txt $(VENV)/airflow-%/.installed
