@@ -10,11 +10,13 @@ AF3 := $(VENV)/airflow-3.3.2
 AF2 := $(VENV)/airflow-2.11.2
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help demo test lint typecheck pytest pytest-af3 pytest-af2 emulator venvs lock clean
+.PHONY: help demo test lint typecheck pytest pytest-af3 pytest-af2 emulator venvs lock clean \
+	chromium browser-test
 
 help:
 	@echo "make demo   run the example DAG end to end against the local emulator (Airflow 3.3.2)"
 	@echo "make test   ruff, mypy, and the test suite on Airflow 3.3.2 and 2.11.2"
+	@echo "make browser-test   the connection forms in the real UI, headless Chromium, both lines"
 	@echo "make emulator   serve both fake APIs on 127.0.0.1:8765"
 	@echo "make lock   re-resolve requirements/*.txt (pinned test environments)"
 
@@ -40,15 +42,30 @@ typecheck: $(AF3)/.installed $(AF2)/.installed
 	$(AF3)/bin/mypy
 	$(AF2)/bin/mypy
 
+# The browser tests have their own target (below): they need Chromium and Playwright.
 pytest-af3: $(AF3)/.installed
-	$(AF3)/bin/python -m pytest $(PYTEST_ARGS)
+	$(AF3)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 pytest-af2: $(AF2)/.installed
-	$(AF2)/bin/python -m pytest $(PYTEST_ARGS)
+	$(AF2)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 pytest: pytest-af3 pytest-af2
 
 test: lint typecheck pytest
+
+# Debian's chromium package, installed only when missing (needs root or sudo, as in CI).
+chromium:
+	@test -x /usr/bin/chromium || bash scripts/install-chromium.sh
+
+# Playwright on top of each Airflow line's environment; redone whenever that is re-synced.
+$(VENV)/airflow-%/.browser: requirements/browser.txt $(VENV)/airflow-%/.installed
+	$(UV) pip install -q --python $(VENV)/airflow-$*/bin/python -r requirements/browser.txt
+	touch $@
+
+# Each line's real UI server in headless Chromium; screenshots land in test-output/browser/.
+browser-test: chromium $(AF3)/.browser $(AF2)/.browser
+	$(AF3)/bin/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
+	$(AF2)/bin/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 demo: $(AF3)/.installed
 	$(AF3)/bin/python scripts/demo.py
