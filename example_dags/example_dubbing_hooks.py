@@ -2,9 +2,9 @@
 
 A media pipeline's localisation step: export a finished CAMB.AI dubbing run as MP4 and
 have BlendVision One dub the same programme into Japanese, wait for both, then report
-what came out. The waits here are plain polling loops inside a task; the provider's
-deferrable sensors (which free the worker slot while waiting) replace them in the
-sensor examples.
+what came out. The waits here are plain polling loops inside a task, asking the
+provider's ``outcomes`` modules what each status means; ``example_dubbing_sensors``
+waits with the deferrable sensors instead, which free the worker slot while waiting.
 
 Connections: ``camb_default`` (type ``camb``, password = API key) and
 ``blendvision_default`` (type ``blendvision``, password = API token, extra ``org_id``).
@@ -60,17 +60,16 @@ def example_dubbing_hooks() -> None:
 
     @task
     def wait_for_camb_export(task_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_dubbing.camb.outcomes import judge_export
         from airflow_provider_dubbing.hooks.camb import CambHook
 
         hook = CambHook()
 
         def check() -> dict[str, Any] | None:
-            status = hook.get_alt_format_status(task_id, run_id=params["camb_run_id"])
-            if status.status == "PENDING":
-                return None
-            if status.status != "SUCCESS":
-                raise RuntimeError(f"export {task_id} ended {status.status}: {status.exception_reason}")
-            return {"task_id": task_id, **status.model_dump(mode="json")}
+            verdict = judge_export(task_id, hook.get_alt_format_status(task_id, run_id=params["camb_run_id"]))
+            if verdict.error is not None:
+                raise verdict.error
+            return verdict.result if verdict.is_final else None
 
         return _poll(check, interval_s=params["poll_interval_s"], max_checks=60)
 
@@ -89,18 +88,16 @@ def example_dubbing_hooks() -> None:
 
     @task
     def wait_for_blendvision_job(job_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_dubbing.blendvision.outcomes import judge_job
         from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 
         hook = BlendVisionHook()
 
         def check() -> dict[str, Any] | None:
-            job = hook.get_dubbing_job(job_id)
-            if job.status in ("DUBBING_STATUS_CREATED", "DUBBING_STATUS_PROCESSING"):
-                return None
-            if job.status != "DUBBING_STATUS_SUCCEEDED":
-                reasons = "; ".join(info.describe() for info in job.error_infos)
-                raise RuntimeError(f"job {job_id} ended {job.status}: {reasons}")
-            return job.model_dump(mode="json")
+            verdict = judge_job(hook.get_dubbing_job(job_id))
+            if verdict.error is not None:
+                raise verdict.error
+            return verdict.result if verdict.is_final else None
 
         return _poll(check, interval_s=params["poll_interval_s"], max_checks=60)
 

@@ -67,3 +67,33 @@ def test_example_dubbing_hooks(airflow_db: Path, connections: Any) -> None:
     assert report["blendvision_job"]["output_file_ids"][0]
     stats = connections.stats()
     assert stats["created"] == {"camb": 1, "blendvision": 1}
+
+
+@pytest.mark.timeout(240)
+def test_example_dubbing_sensors(airflow_db: Path, connections: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUBBING_EXAMPLE_FIRST_WAIT_S", "0.05")
+    dag = load_dag("example_dubbing_sensors.py", "example_dubbing_sensors")
+    assert dag.get_task("wait_for_camb_export").deferrable is True
+    dag_run = dag.test()
+    assert dag_run.state == "success"
+    results = task_results(dag_run)
+    assert {task: state for task, (state, _) in results.items()} == {
+        "start_camb_export": "success",
+        "wait_for_camb_export": "success",
+        "start_blendvision_job": "success",
+        "wait_for_blendvision_job": "success",
+        "report": "success",
+    }
+    export = results["wait_for_camb_export"][1]
+    assert export["task_id"] == results["start_camb_export"][1]
+    assert export["status"] == "SUCCESS"
+    job = results["wait_for_blendvision_job"][1]
+    assert job["id"] == results["start_blendvision_job"][1]
+    assert job["status"] == "DUBBING_STATUS_SUCCEEDED"
+    report = results["report"][1]
+    assert report["blendvision_job"]["output_file_ids"] == [job["outputs"][0]["id"]]
+    stats = connections.stats()
+    assert stats["created"] == {"camb": 1, "blendvision": 1}
+    # The sensors checked more than once: the first check in the task, the rest in the trigger.
+    assert stats["polls"][export["task_id"]] >= 2
+    assert stats["polls"][job["id"]] >= 2

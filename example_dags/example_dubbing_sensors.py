@@ -1,0 +1,107 @@
+"""Wait on dubbing work with the deferrable sensors: no worker slot is held while waiting.
+
+A localisation step: start a CAMB.AI export of a finished dubbing run and a BlendVision
+One dubbing job (here with the hooks; the operators of the next release do it in one
+task), hand their ids to the sensors through XCom, and report what came out. While the
+services work, the sensors sit in the triggerer, checking at 5 s, 10 s, 20 s ... up to
+2 minutes apart, as both services advise. A failed export or job fails its sensor at
+once, without retries, with the service's reasons in the message.
+
+Connections: ``camb_default`` (type ``camb``, password = API key) and
+``blendvision_default`` (type ``blendvision``, password = API token, extra ``org_id``).
+``make demo`` points both at the bundled emulator.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
+from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
+
+try:  # Airflow 3
+    from airflow.sdk import Param, dag, task
+except ImportError:  # Airflow 2
+    from airflow.decorators import dag, task  # type: ignore[no-redef,unused-ignore]
+    from airflow.models.param import Param  # type: ignore[no-redef,unused-ignore]
+
+# The first wait between checks. The demo and the tests shorten it; in production keep
+# the services' advice (5 s, doubling up to 2 minutes).
+FIRST_WAIT_S = float(os.environ.get("DUBBING_EXAMPLE_FIRST_WAIT_S", "5"))
+
+
+@dag(
+    dag_id="example_dubbing_sensors",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    tags=["example", "dubbing"],
+    params={
+        "camb_run_id": Param(18342, type="integer", description="a finished CAMB.AI dubbing run"),
+        "camb_language": Param("es-ES", type=["string", "integer"]),
+        "output_format": Param("mp4", type="string"),
+        "bv_source_id": Param("vod-demo-001", type="string"),
+        "target_lang_code": Param("ja", type="string"),
+    },
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
+)
+def example_dubbing_sensors() -> None:
+    @task
+    def start_camb_export(params: dict[str, Any]) -> str:
+        from airflow_provider_dubbing.hooks.camb import CambHook
+
+        return CambHook().export_alt_format(
+            params["camb_run_id"], params["camb_language"], params["output_format"]
+        )
+
+    @task
+    def start_blendvision_job(params: dict[str, Any]) -> str:
+        from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+
+        job = BlendVisionHook().create_dubbing_job(
+            source_type="video",
+            source_id=params["bv_source_id"],
+            source_lang_code="en",
+            target_lang_code=params["target_lang_code"],
+        )
+        return job.id
+
+    wait_for_export = CambAltFormatSensor(
+        task_id="wait_for_camb_export",
+        alt_format_task_id=start_camb_export(),  # an XCom, resolved when the sensor runs
+        run_id="{{ params.camb_run_id }}",
+        deferrable=True,
+        poke_interval=FIRST_WAIT_S,
+        timeout=timedelta(hours=6).total_seconds(),
+    )
+    wait_for_job = BlendVisionDubbingJobSensor(
+        task_id="wait_for_blendvision_job",
+        dubbing_job_id=start_blendvision_job(),
+        deferrable=True,
+        poke_interval=FIRST_WAIT_S,
+        timeout=timedelta(hours=12).total_seconds(),
+    )
+
+    @task
+    def report(export: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+        """What a delivery step needs: where the export went and which files were dubbed."""
+        return {
+            "camb_export": {
+                "task_id": export["task_id"],
+                "status": export["status"],
+                "message": export["message"],
+            },
+            "blendvision_job": {
+                "id": job["id"],
+                "status": job["status"],
+                "output_file_ids": [output["id"] for output in job["outputs"]],
+                "created_at": job["created_at"],
+            },
+        }
+
+    report(wait_for_export.output, wait_for_job.output)
+
+
+dubbing_sensors_dag = example_dubbing_sensors()
