@@ -1,4 +1,5 @@
-"""The package's errors, for users to catch: the tree is drawn in :mod:`.client.errors`."""
+"""The package's errors, for users to catch: the tree is drawn in :mod:`.client.errors`, and
+what fails a task (and how) in :mod:`.task_failures`."""
 
 from __future__ import annotations
 
@@ -12,12 +13,24 @@ from airflow_provider_dubbing.client.errors import (
     DubbingError,
     InvalidInputError,
     NotFoundError,
+    PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
+    RemoteJobFailedError,
+    RemoteOutcomeError,
+    RemoteTimeoutError,
     ResponseDecodeError,
     ResponseValidationError,
     ServerError,
     UnprocessableEntityError,
+)
+from airflow_provider_dubbing.task_failures import (
+    DubbingJobFailed,
+    DubbingPaymentRequired,
+    DubbingRemoteTimeout,
+    DubbingRequestRefused,
+    DubbingServiceUnavailable,
+    DubbingTaskFailure,
 )
 
 __all__ = [
@@ -28,10 +41,20 @@ __all__ = [
     "BadRequestError",
     "ConnectionConfigError",
     "DubbingError",
+    "DubbingJobFailed",
+    "DubbingPaymentRequired",
+    "DubbingRemoteTimeout",
+    "DubbingRequestRefused",
+    "DubbingServiceUnavailable",
+    "DubbingTaskFailure",
     "InvalidInputError",
     "NotFoundError",
+    "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RemoteJobFailedError",
+    "RemoteOutcomeError",
+    "RemoteTimeoutError",
     "ResponseDecodeError",
     "ResponseValidationError",
     "ServerError",

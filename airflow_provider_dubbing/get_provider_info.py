@@ -17,11 +17,14 @@ BLENDVISION = "BlendVision One"
 
 
 def get_provider_info() -> dict[str, Any]:
-    """The provider's metadata: integrations, hooks and connection types."""
+    """The provider's metadata: integrations, hooks, sensors, triggers and connection types."""
     return {
         "package-name": "airflow-provider-dubbing",
         "name": "Dubbing (CAMB.AI, BlendVision One)",
-        "description": "Hooks for dubbing services: CAMB.AI alt-format exports and BlendVision One jobs.",
+        "description": (
+            "Hooks, deferrable sensors and triggers for dubbing services: "
+            "CAMB.AI alt-format exports and BlendVision One dubbing jobs."
+        ),
         "versions": [__version__],
         "integrations": [
             {
@@ -40,6 +43,20 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": BLENDVISION,
                 "python-modules": ["airflow_provider_dubbing.hooks.blendvision"],
+            },
+        ],
+        "sensors": [
+            {"integration-name": CAMB, "python-modules": ["airflow_provider_dubbing.sensors.camb"]},
+            {
+                "integration-name": BLENDVISION,
+                "python-modules": ["airflow_provider_dubbing.sensors.blendvision"],
+            },
+        ],
+        "triggers": [
+            {"integration-name": CAMB, "python-modules": ["airflow_provider_dubbing.triggers.camb"]},
+            {
+                "integration-name": BLENDVISION,
+                "python-modules": ["airflow_provider_dubbing.triggers.blendvision"],
             },
         ],
         "connection-types": [

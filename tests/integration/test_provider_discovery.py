@@ -44,6 +44,12 @@ def test_providers_hooks_shows_both_connection_types() -> None:
     assert "blendvision_conn_id" in lines["blendvision"]
 
 
+def test_providers_triggers_lists_both_triggers() -> None:
+    output = airflow_cli("providers", "triggers", "-o", "plain")
+    assert "airflow_provider_dubbing.triggers.camb" in output
+    assert "airflow_provider_dubbing.triggers.blendvision" in output
+
+
 # Flask-AppBuilder's imports (Airflow 2.x builds the widgets with them) warn about Flask.
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_providers_manager_sees_both_connection_forms() -> None:
