@@ -243,3 +243,21 @@ def test_start_from_trigger_refuses_what_it_cannot_do() -> None:
             CambAltFormatSensor(
                 task_id="w", alt_format_task_id=templated, deferrable=True, start_from_trigger=True
             )
+
+
+@pytest.mark.airflow
+@pytest.mark.timeout(240)
+def test_a_start_from_trigger_dag_serializes_and_runs_under_dag_test(
+    airflow_db: Any, connections: Any
+) -> None:
+    from tests.dags.sensor_start_from_trigger_dags import dag
+    from tests.integration.test_example_dags import task_results
+
+    connections.script_camb_task("t-sft", pending_polls=2)
+    dag_run = dag.test()
+    assert dag_run.state == "success"
+    state, value = task_results(dag_run)["wait"]
+    assert state == "success"
+    assert value["task_id"] == "t-sft"
+    assert value["status"] == "SUCCESS"
+    assert connections.stats()["polls"]["t-sft"] == 3
