@@ -169,6 +169,25 @@ def log_lines(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[st
         yield lines
 
 
+def task_rows(dag_run: Any) -> dict[str, tuple[str, int, Any]]:
+    """Task id -> (state, try number, return value) of a finished DAG run, from the metadata DB."""
+    import sqlite3
+
+    db = sqlite3.connect(_HOME / "airflow.db")
+    rows = db.execute(
+        "SELECT task_id, state, try_number FROM task_instance WHERE dag_id = ? AND run_id = ?",
+        (dag_run.dag_id, dag_run.run_id),
+    ).fetchall()
+    values = {
+        task_id: json.loads(value.decode() if isinstance(value, bytes) else value)
+        for task_id, value in db.execute(
+            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
+            (dag_run.dag_id, dag_run.run_id),
+        ).fetchall()
+    }
+    return {task_id: (state, tries, values.get(task_id)) for task_id, state, tries in rows}
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """The throwaway AIRFLOW_HOME, whose metadata DB was migrated at session start."""

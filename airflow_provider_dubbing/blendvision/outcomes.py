@@ -16,7 +16,7 @@ from typing import Any
 from airflow_provider_dubbing.blendvision.endpoints import SERVICE
 from airflow_provider_dubbing.blendvision.models import DubbingJob, DubbingStatus
 from airflow_provider_dubbing.client.errors import RemoteJobFailedError
-from airflow_provider_dubbing.client.outcome import Phase, Verdict
+from airflow_provider_dubbing.client.outcome import Phase, Verdict, unknown_verdict
 
 _WAITING_WORDS = {
     DubbingStatus.DUBBING_STATUS_CREATED: "is queued",
@@ -47,9 +47,4 @@ def judge_job(job: DubbingJob) -> Verdict:
             summary, service=SERVICE.name, object_id=job.id, status=value, reasons=reasons
         )
         return Verdict(Phase.FAILED, value, summary, result, error)
-    return Verdict(
-        Phase.UNKNOWN,
-        value,
-        f"{what} reports status {value!r}, which this provider does not know; treating it as still running",
-        result,
-    )
+    return unknown_verdict(what, value, result)

@@ -23,7 +23,7 @@ from airflow_provider_dubbing.client.errors import (
     RemoteOutcomeError,
     RemoteTimeoutError,
 )
-from airflow_provider_dubbing.client.outcome import Phase, Verdict
+from airflow_provider_dubbing.client.outcome import Phase, Verdict, unknown_verdict
 
 _FAILURES: dict[AltFormatStatus, tuple[type[RemoteOutcomeError], str]] = {
     AltFormatStatus.ERROR: (RemoteJobFailedError, "failed"),
@@ -58,12 +58,7 @@ def judge_export(task_id: str, status: AltFormatTaskStatus) -> Verdict:
             summary += ": " + "; ".join(reasons)
         error = error_class(summary, service=SERVICE.name, object_id=task_id, status=value, reasons=reasons)
         return Verdict(Phase.FAILED, value, summary, result, error)
-    return Verdict(
-        Phase.UNKNOWN,
-        value,
-        f"{what} reports status {value!r}, which this provider does not know; treating it as still running",
-        result,
-    )
+    return unknown_verdict(what, value, result)
 
 
 def _reasons(status: AltFormatTaskStatus) -> tuple[str, ...]:

@@ -57,6 +57,27 @@ class Verdict:
         """Whether waiting is over (succeeded or failed)."""
         return self.phase in (Phase.SUCCEEDED, Phase.FAILED)
 
+    @property
+    def is_worrying(self) -> bool:
+        """Whether a person should notice: the work failed, or its status is unknown."""
+        return self.phase in (Phase.FAILED, Phase.UNKNOWN)
+
+    def announcement(self, next_wait_s: float | None) -> str:
+        """The log line for a status change, with the wait that follows when there is one."""
+        if next_wait_s is None:
+            return self.summary
+        return f"{self.summary}; next check in {next_wait_s:.0f} s"
+
+
+def unknown_verdict(what: str, status: str, result: dict[str, Any]) -> Verdict:
+    """The verdict on a status this package does not know: never success, keep waiting."""
+    return Verdict(
+        Phase.UNKNOWN,
+        status,
+        f"{what} reports status {status!r}, which this provider does not know; treating it as still running",
+        result,
+    )
+
 
 def is_passing_failure(error: BaseException) -> bool:
     """Whether a failed check may be followed by another one instead of ending the wait.

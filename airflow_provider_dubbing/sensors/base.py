@@ -68,10 +68,10 @@ class DubbingSensor(BaseSensorOperator):
         every Airflow line.
     """
 
-    noun: ClassVar[str] = "object"
     service_name: ClassVar[str] = ""
-    conn_id_field: ClassVar[str]
     trigger_class: ClassVar[type[DubbingWaitTrigger]]
+    """The trigger that continues the wait; its ``object_kwarg_names`` are this sensor's
+    attributes too (id first, connection id last) and its ``noun`` names the object."""
 
     def __init__(
         self,
@@ -102,32 +102,28 @@ class DubbingSensor(BaseSensorOperator):
         if start_from_trigger:
             self._start_from_trigger()
 
-    # -- what a subclass provides ------------------------------------------------------
-
-    @abstractmethod
-    def object_kwargs(self) -> dict[str, Any]:
-        """The trigger kwargs naming the object and the connection (the template fields)."""
-
-    @property
-    @abstractmethod
-    def object_id(self) -> str:
-        """The id of the object waited on."""
-
     @abstractmethod
     def check(self) -> Verdict:
         """Check the object once; raises a :class:`DubbingError` when the check fails."""
 
-    # -- shared ------------------------------------------------------------------------
+    def object_kwargs(self) -> dict[str, Any]:
+        """The trigger kwargs naming the object and the connection (template fields of this sensor)."""
+        return {name: getattr(self, name) for name in self.trigger_class.object_kwarg_names}
+
+    @property
+    def object_id(self) -> str:
+        """The id of the object waited on."""
+        return str(getattr(self, self.trigger_class.object_kwarg_names[0]))
 
     @property
     def what(self) -> str:
         """The object in words, e.g. ``export 'a1'``."""
-        return f"{self.noun} {self.object_id!r}"
+        return f"{self.trigger_class.noun} {self.object_id!r}"
 
     @property
     def conn_id(self) -> str:
         """The Airflow connection this sensor reads."""
-        return str(getattr(self, self.conn_id_field))
+        return str(getattr(self, self.trigger_class.object_kwarg_names[-1]))
 
     @property
     def schedule(self) -> PollSchedule:
@@ -256,15 +252,10 @@ class DubbingSensor(BaseSensorOperator):
     def _announce(self, next_wait_s: float | None) -> None:
         """Log the latest status once, when it changed, with the wait that follows."""
         verdict, self._unannounced = self._unannounced, None
-        if verdict is None:
-            return
-        text = verdict.summary
-        if next_wait_s is not None:
-            text += f"; next check in {next_wait_s:.0f} s"
-        if verdict.phase in (Phase.UNKNOWN, Phase.FAILED):
-            self.log.warning("%s", text)
-        else:
-            self.log.info("%s", text)
+        if verdict is not None:
+            (self.log.warning if verdict.is_worrying else self.log.info)(
+                "%s", verdict.announcement(next_wait_s)
+            )
 
     def _raise_softened(self, exc: BaseException) -> None:
         # The same conversion Airflow's own sensor loop applies in poke mode.

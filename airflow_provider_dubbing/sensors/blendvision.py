@@ -31,9 +31,7 @@ class BlendVisionDubbingJobSensor(DubbingSensor):
     """
 
     template_fields: Sequence[str] = ("dubbing_job_id", "blendvision_conn_id")
-    noun = "dubbing job"
     service_name = SERVICE.name
-    conn_id_field = "blendvision_conn_id"
     trigger_class = BlendVisionDubbingJobTrigger
 
     def __init__(
@@ -51,13 +49,6 @@ class BlendVisionDubbingJobSensor(DubbingSensor):
     def hook(self) -> BlendVisionHook:
         """The hook of ``blendvision_conn_id``."""
         return BlendVisionHook(self.blendvision_conn_id)
-
-    def object_kwargs(self) -> dict[str, Any]:
-        return {"dubbing_job_id": self.dubbing_job_id, "blendvision_conn_id": self.blendvision_conn_id}
-
-    @property
-    def object_id(self) -> str:
-        return str(self.dubbing_job_id)
 
     def check(self) -> Verdict:
         return judge_job(self.hook.get_dubbing_job(self.dubbing_job_id))

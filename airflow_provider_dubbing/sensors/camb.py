@@ -31,9 +31,7 @@ class CambAltFormatSensor(DubbingSensor):
     """
 
     template_fields: Sequence[str] = ("alt_format_task_id", "run_id", "camb_conn_id")
-    noun = "export"
     service_name = SERVICE.name
-    conn_id_field = "camb_conn_id"
     trigger_class = CambAltFormatTrigger
 
     def __init__(
@@ -53,17 +51,6 @@ class CambAltFormatSensor(DubbingSensor):
     def hook(self) -> CambHook:
         """The hook of ``camb_conn_id``."""
         return CambHook(self.camb_conn_id)
-
-    def object_kwargs(self) -> dict[str, Any]:
-        return {
-            "alt_format_task_id": self.alt_format_task_id,
-            "run_id": self.run_id,
-            "camb_conn_id": self.camb_conn_id,
-        }
-
-    @property
-    def object_id(self) -> str:
-        return str(self.alt_format_task_id)
 
     def check(self) -> Verdict:
         status = self.hook.get_alt_format_status(self.alt_format_task_id, self.run_id)

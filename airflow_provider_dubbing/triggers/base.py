@@ -45,6 +45,9 @@ class DubbingWaitTrigger(BaseTrigger):
     """
 
     noun: ClassVar[str] = "object"
+    """How messages name the object: ``export``, ``dubbing job``."""
+    object_kwarg_names: ClassVar[tuple[str, ...]]
+    """The ``__init__`` kwargs that name the object and its connection, id first."""
 
     # Injection points for tests. Wall-clock time, not monotonic: the deadline is an
     # absolute timestamp shared across processes.
@@ -79,14 +82,14 @@ class DubbingWaitTrigger(BaseTrigger):
         self.max_consecutive_failures = max_consecutive_failures
         self.last_status = last_status
 
-    @abstractmethod
     def object_kwargs(self) -> dict[str, Any]:
         """The kwargs naming the object and the connection, as the subclass's ``__init__`` takes them."""
+        return {name: getattr(self, name) for name in self.object_kwarg_names}
 
     @property
-    @abstractmethod
     def object_id(self) -> str:
         """The id of the object waited on."""
+        return str(getattr(self, self.object_kwarg_names[0]))
 
     @abstractmethod
     async def acheck(self) -> Verdict:
@@ -224,10 +227,5 @@ class DubbingWaitTrigger(BaseTrigger):
         await self._sleep(self._bounded(wait, deadline))
 
     def _log_change(self, verdict: Verdict, last_status: str | None, wait: float | None) -> None:
-        if verdict.status == last_status:
-            return
-        text = verdict.summary if wait is None else f"{verdict.summary}; next check in {wait:.0f} s"
-        if verdict.phase in (Phase.UNKNOWN, Phase.FAILED):
-            self.log.warning("%s", text)
-        else:
-            self.log.info("%s", text)
+        if verdict.status != last_status:
+            (self.log.warning if verdict.is_worrying else self.log.info)("%s", verdict.announcement(wait))

@@ -20,6 +20,7 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger):
     """
 
     noun = "dubbing job"
+    object_kwarg_names = ("dubbing_job_id", "blendvision_conn_id")
 
     def __init__(
         self,
@@ -31,13 +32,6 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger):
         self.dubbing_job_id = dubbing_job_id
         self.blendvision_conn_id = blendvision_conn_id
         self._hook: BlendVisionHook | None = None
-
-    def object_kwargs(self) -> dict[str, Any]:
-        return {"dubbing_job_id": self.dubbing_job_id, "blendvision_conn_id": self.blendvision_conn_id}
-
-    @property
-    def object_id(self) -> str:
-        return str(self.dubbing_job_id)
 
     async def acheck(self) -> Verdict:
         if self._hook is None:

@@ -21,6 +21,7 @@ class CambAltFormatTrigger(DubbingWaitTrigger):
     """
 
     noun = "export"
+    object_kwarg_names = ("alt_format_task_id", "run_id", "camb_conn_id")
 
     def __init__(
         self,
@@ -34,17 +35,6 @@ class CambAltFormatTrigger(DubbingWaitTrigger):
         self.run_id = run_id
         self.camb_conn_id = camb_conn_id
         self._hook: CambHook | None = None
-
-    def object_kwargs(self) -> dict[str, Any]:
-        return {
-            "alt_format_task_id": self.alt_format_task_id,
-            "run_id": self.run_id,
-            "camb_conn_id": self.camb_conn_id,
-        }
-
-    @property
-    def object_id(self) -> str:
-        return str(self.alt_format_task_id)
 
     async def acheck(self) -> Verdict:
         if self._hook is None:

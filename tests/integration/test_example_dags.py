@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import task_rows
+
 pytestmark = pytest.mark.airflow
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
@@ -25,25 +27,7 @@ def load_dag(file_name: str, dag_id: str) -> Any:
 
 def task_results(dag_run: Any) -> dict[str, tuple[str, Any]]:
     """Task id -> (state, return value), read back from the metadata DB."""
-    import json
-    import os
-    import sqlite3
-
-    db = sqlite3.connect(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db")
-    states = dict(
-        db.execute(
-            "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
-            (dag_run.dag_id, dag_run.run_id),
-        ).fetchall()
-    )
-    values = {
-        task_id: json.loads(value.decode() if isinstance(value, bytes) else value)
-        for task_id, value in db.execute(
-            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
-            (dag_run.dag_id, dag_run.run_id),
-        ).fetchall()
-    }
-    return {task_id: (state, values.get(task_id)) for task_id, state in states.items()}
+    return {task_id: (state, value) for task_id, (state, _, value) in task_rows(dag_run).items()}
 
 
 @pytest.mark.timeout(240)

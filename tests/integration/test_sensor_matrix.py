@@ -17,30 +17,13 @@ from typing import Any
 import pytest
 from airflow import __version__ as airflow_version
 
-from tests.conftest import BV_ORG, CAMB_KEY, connection_uri_env
+from tests.conftest import BV_ORG, CAMB_KEY, connection_uri_env, task_rows
 from tests.dags import sensor_matrix_dags as matrix
 from tests.dags.sensor_matrix_dags import CASES, Case
 
 pytestmark = pytest.mark.airflow
 
 SECRET_LEAKS = (CAMB_KEY, "bv-test-token-4e8a2c6d0f", "wrong-key-0b9", "wrong-token-5d2")
-
-
-def read_back(dag_run: Any) -> dict[str, tuple[str, int, Any]]:
-    """Task id -> (state, try number, return value), from the metadata DB."""
-    db = sqlite3.connect(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db")
-    rows = db.execute(
-        "SELECT task_id, state, try_number FROM task_instance WHERE dag_id = ? AND run_id = ?",
-        (dag_run.dag_id, dag_run.run_id),
-    ).fetchall()
-    values = {
-        task_id: json.loads(value.decode() if isinstance(value, bytes) else value)
-        for task_id, value in db.execute(
-            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
-            (dag_run.dag_id, dag_run.run_id),
-        ).fetchall()
-    }
-    return {task_id: (state, tries, values.get(task_id)) for task_id, state, tries in rows}
 
 
 def stored_trigger_kwargs() -> list[str]:
@@ -73,7 +56,7 @@ def test_every_outcome_in_every_mode(
     matrix.SEEN.clear()
     dag = getattr(matrix, matrix.dag_id(mode, soft_fail))
     dag_run = dag.test()
-    results = read_back(dag_run)
+    results = task_rows(dag_run)
     assert set(results) == {case.task_id for case in CASES}
 
     problems = []
