@@ -68,12 +68,13 @@ SCRIPTS = {
     # A status the package does not know, forever (the last step sticks).
     f"camb/tasks/{IDS['d']}": {"steps": [{"status": "PENDING"}, {"status": "RENDERING_LATER"}]},
 }
-# task_id -> (expected state, expected try_number, a text the failure must contain)
-EXPECTED: dict[str, tuple[str, int, str | None]] = {
-    "a_camb_success": ("success", 1, None),
-    "b_bv_failed": ("failed", 1, "DubbingJobFailed"),
-    "c_camb_start_from_trigger": ("success", 1, None),
-    "d_camb_unknown_timeout": ("failed", 1, "AirflowSensorTimeout"),
+# task_id -> (expected state, expected try_number, a text the failure must contain,
+#             the emulator's poll count of the object, or None when it depends on timing)
+EXPECTED: dict[str, tuple[str, int, str | None, int | None]] = {
+    "a_camb_success": ("success", 1, None, 4),  # 3 PENDING + SUCCESS
+    "b_bv_failed": ("failed", 1, "DubbingJobFailed", 3),  # CREATED, PROCESSING, FAILED
+    "c_camb_start_from_trigger": ("success", 1, None, 2),  # PENDING + SUCCESS
+    "d_camb_unknown_timeout": ("failed", 1, "AirflowSensorTimeout", None),
 }
 
 DAG_FILE = '''
@@ -248,6 +249,9 @@ EXC_LINE = re.compile(
 WORKER_EXECUTE = re.compile(r"Pausing task as DEFERRED|Task is deferring|deferring|TaskDeferred", re.I)
 
 
+STATUS_TEXT = re.compile(r"(?:export|dubbing job) '[^']*' .*")
+
+
 def summarize_task(home: Path, run_id: str, task_id: str) -> dict[str, Any]:
     text, files = task_log_text(home, run_id, task_id)
     events = log_events(text)
@@ -257,13 +261,21 @@ def summarize_task(home: Path, run_id: str, task_id: str) -> dict[str, Any]:
         match = EXC_LINE.match(plain)
         if match and plain not in exceptions:
             exceptions.append(plain)
+    # What the trigger itself logged: the triggerer's files beside the task's own log.
+    trigger_lines = []
+    for path in files:
+        if ".trigger." not in path.name:
+            continue
+        for line in log_events(path.read_text(errors="replace")):
+            found = STATUS_TEXT.search(line)
+            if found and "TriggerEvent" not in line:
+                trigger_lines.append(found.group(0))
     return {
         "log_files": [str(p.relative_to(home)) for p in files],
         "exceptions": exceptions,
         "worker_deferred_lines": [e for e in events if WORKER_EXECUTE.search(e)],
-        "status_lines": [
-            e for e in events if "next check in" in e or "export '" in e or "dubbing job '" in e
-        ],
+        "status_lines": [e for e in events if STATUS_TEXT.search(e) and "TriggerEvent" not in e],
+        "trigger_lines": trigger_lines,
     }
 
 
@@ -448,7 +460,7 @@ def main() -> int:
         )
         stats = http("GET", f"{url}/_emulator/stats")
         polls = stats.get("polls", {})
-        for task_id, (want_state, want_try, want_text) in EXPECTED.items():
+        for task_id, (want_state, want_try, want_text, want_polls) in EXPECTED.items():
             state, try_number, start, end = tis.get(task_id, (None, None, None, None))
             raw = xcoms.get(task_id)
             if isinstance(raw, bytes):
@@ -467,6 +479,8 @@ def main() -> int:
             print(f"   worker deferral lines: {info['worker_deferred_lines'] or '-'}")
             for line in info["status_lines"]:
                 print(f"   status line: {line}")
+            for line in info["trigger_lines"]:
+                print(f"   trigger log line: {line}")
             for line in info["exceptions"]:
                 print(f"   exception: {line}")
             problems = []
@@ -478,6 +492,12 @@ def main() -> int:
                 problems.append(f"no {want_text} in the task log")
             if "deferred" not in seen.get(task_id, []) and not info["worker_deferred_lines"]:
                 problems.append("never seen deferred")
+            if want_polls is not None and polls.get(object_id, 0) != want_polls:
+                problems.append(f"{polls.get(object_id, 0)} polls, expected {want_polls}")
+            if not info["trigger_lines"]:
+                problems.append("no line of the trigger in the task's logs")
+            if len(set(info["trigger_lines"])) != len(info["trigger_lines"]):
+                problems.append("the trigger logged a status line more than once")
             if task_id.startswith("c_") and info["worker_deferred_lines"]:
                 problems.append("a worker ran execute() before the trigger (start_from_trigger not honoured)")
             print(f"   verdict: {'as expected' if not problems else 'DEVIATION: ' + '; '.join(problems)}")
