@@ -1,0 +1,524 @@
+"""Smoke check: the deferrable sensors in a REAL scheduler + triggerer (``airflow standalone``).
+
+``dag.test()`` runs triggers in line, so it cannot show what the triggerer does. This script
+starts the emulator on a free loopback port, makes a throwaway AIRFLOW_HOME with a small DAG,
+runs ``airflow standalone`` from the given virtualenv, unpauses and triggers the DAG, waits
+(bounded) for the run to end and prints, per task: state, try number, the XCom return value,
+the states seen while polling (``deferred`` among them?), whether the worker ran ``execute()``,
+the trigger's "next check" lines and the exception of a failure, read from the task logs. It
+then greps every file under the home for the connection secrets, stops everything (process
+groups) and removes the home (``--keep`` keeps it).
+
+The DAG's four sensors and what the README promises for them:
+
+- ``a_camb_success``: deferrable CAMB sensor, 3 PENDING then SUCCESS -> success, CAMB dict XCom.
+- ``b_bv_failed``: deferrable BlendVision sensor, job ends DUBBING_STATUS_FAILED with error_infos
+  -> failed after 1 try (retries=2 ignored), DubbingJobFailed naming the reasons.
+- ``c_camb_start_from_trigger``: start_from_trigger=True on a literal id -> success, straight in
+  the triggerer on 2.10/2.11, 3.0 and 3.3+ (no worker ``execute()`` before the trigger).
+- ``d_camb_unknown_timeout``: a status the package does not know, timeout 20 s, retries=2
+  -> failed after 1 try with AirflowSensorTimeout, on Airflow 2 and 3.
+
+Usage: ``python scripts/real_triggerer_check.py --airflow-venv .venv/airflow-3.3.2``.
+The worktree's package code is put first on PYTHONPATH, so the venv may hold another checkout.
+Exits 0 when every task ended as expected and no secret was found, else 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DAG_ID = "dubbing_real_triggerer_check"
+CAMB_KEY = "emulator-camb-key"
+BV_TOKEN = "emulator-bv-token"
+BV_ORG = "emulator-org"
+IDS = {
+    "a": "smoke-camb-a",
+    "b": "smoke-bv-b",
+    "c": "smoke-camb-c",
+    "d": "smoke-camb-d",
+}
+SCRIPTS = {
+    f"camb/tasks/{IDS['a']}": {"pending_polls": 3, "outcome": "SUCCESS"},
+    f"blendvision/jobs/{IDS['b']}": {
+        "processing_polls": 1,
+        "outcome": "DUBBING_STATUS_FAILED",
+        "error_infos": [
+            {"reason": "AUDIO_TRACK_MISSING", "domain": "dubbing.smoke", "metadata": {"track": "2"}},
+            {"reason": "VOICE_MODEL_UNAVAILABLE", "domain": "dubbing.smoke"},
+        ],
+    },
+    f"camb/tasks/{IDS['c']}": {"pending_polls": 1, "outcome": "SUCCESS"},
+    # A status the package does not know, forever (the last step sticks).
+    f"camb/tasks/{IDS['d']}": {"steps": [{"status": "PENDING"}, {"status": "RENDERING_LATER"}]},
+}
+# task_id -> (expected state, expected try_number, a text the failure must contain,
+#             the emulator's poll count of the object, or None when it depends on timing)
+EXPECTED: dict[str, tuple[str, int, str | None, int | None]] = {
+    "a_camb_success": ("success", 1, None, 4),  # 3 PENDING + SUCCESS
+    "b_bv_failed": ("failed", 1, "DubbingJobFailed", 3),  # CREATED, PROCESSING, FAILED
+    "c_camb_start_from_trigger": ("success", 1, None, 2),  # PENDING + SUCCESS
+    "d_camb_unknown_timeout": ("failed", 1, "AirflowSensorTimeout", None),
+}
+
+DAG_FILE = '''
+"""Written by scripts/real_triggerer_check.py; waits on scripted emulator objects."""
+from datetime import datetime, timedelta
+
+from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
+from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
+
+try:
+    from airflow.sdk import DAG
+except ImportError:
+    from airflow import DAG
+
+with DAG(
+    dag_id="{dag_id}",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    is_paused_upon_creation=True,
+    default_args={{"retries": 2, "retry_delay": timedelta(seconds=5)}},
+):
+    CambAltFormatSensor(
+        task_id="a_camb_success",
+        alt_format_task_id="{a}",
+        deferrable=True,
+        poke_interval=1,
+        exponential_backoff=False,
+        timeout=300,
+    )
+    BlendVisionDubbingJobSensor(
+        task_id="b_bv_failed",
+        dubbing_job_id="{b}",
+        deferrable=True,
+        poke_interval=1,
+        exponential_backoff=False,
+        timeout=300,
+    )
+    CambAltFormatSensor(
+        task_id="c_camb_start_from_trigger",
+        alt_format_task_id="{c}",
+        deferrable=True,
+        start_from_trigger=True,
+        poke_interval=1,
+        exponential_backoff=False,
+        timeout=300,
+    )
+    CambAltFormatSensor(
+        task_id="d_camb_unknown_timeout",
+        alt_format_task_id="{d}",
+        deferrable=True,
+        poke_interval=1,
+        exponential_backoff=False,
+        timeout=20,
+        retries=2,
+    )
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http(method: str, url: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def start_emulator(python: str, home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [python, "-m", "airflow_provider_dubbing.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=(home / "emulator.log").open("w"),
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if "listening on " not in line:
+        stop(proc)
+        raise SystemExit(f"the emulator did not start: {line!r}")
+    return proc, line.rsplit(" ", 1)[-1]
+
+
+def stop(proc: subprocess.Popen[Any], grace_s: float = 20.0) -> None:
+    """SIGTERM the process group, then SIGKILL what is left of it."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        return
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            proc.poll()
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.3)
+
+
+def run_cli(bin_dir: Path, env: dict[str, str], home: Path, *args: str) -> str:
+    result = subprocess.run(
+        [str(bin_dir / "airflow"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    with (home / "cli.log").open("a") as log:
+        log.write(f"$ airflow {' '.join(args)} -> {result.returncode}\n{result.stdout}{result.stderr}\n")
+    if result.returncode:
+        raise SystemExit(f"airflow {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    try:
+        return db.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:  # the schema is not there yet, or the DB is busy
+        return []
+    finally:
+        db.close()
+
+
+def task_log_text(home: Path, run_id: str, task_id: str) -> tuple[str, list[Path]]:
+    folder = home / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={task_id}"
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    return "\n".join(p.read_text(errors="replace") for p in files), files
+
+
+def log_events(text: str) -> list[str]:
+    """The log as message lines: a JSON line (Airflow 3) becomes its event and error detail."""
+    lines = []
+    for raw in text.splitlines():
+        raw = raw.strip()
+        if raw.startswith("{"):
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                lines.append(raw)
+                continue
+            event = str(entry.get("event", ""))
+            lines.append(f"[{entry.get('logger', '')}] {event}")
+            for detail in entry.get("error_detail") or []:
+                lines.append(f"{detail.get('exc_type')}: {detail.get('exc_value')}")
+        elif raw:
+            lines.append(raw)
+    return lines
+
+
+EXC_LINE = re.compile(
+    r"^(?:[\w.]+\.)?(DubbingJobFailed|DubbingRemoteTimeout|DubbingPaymentRequired|DubbingRequestRefused|"
+    r"DubbingServiceUnavailable|AirflowSensorTimeout|AirflowException|TaskDeferralTimeout|TaskDeferralError|"
+    r"\w+Error|\w+Exception): (.*)$"
+)
+WORKER_EXECUTE = re.compile(r"Pausing task as DEFERRED|Task is deferring|deferring|TaskDeferred", re.I)
+
+
+STATUS_TEXT = re.compile(r"(?:export|dubbing job) '[^']*' .*")
+
+
+def summarize_task(home: Path, run_id: str, task_id: str) -> dict[str, Any]:
+    text, files = task_log_text(home, run_id, task_id)
+    events = log_events(text)
+    exceptions = []
+    for line in events:
+        plain = re.sub(r"^\[[^\]]*\]\s*", "", line)
+        match = EXC_LINE.match(plain)
+        if match and plain not in exceptions:
+            exceptions.append(plain)
+    # What the trigger itself logged: the triggerer's files beside the task's own log.
+    trigger_lines = []
+    for path in files:
+        if ".trigger." not in path.name:
+            continue
+        for line in log_events(path.read_text(errors="replace")):
+            found = STATUS_TEXT.search(line)
+            if found and "TriggerEvent" not in line:
+                trigger_lines.append(found.group(0))
+    return {
+        "log_files": [str(p.relative_to(home)) for p in files],
+        "exceptions": exceptions,
+        "worker_deferred_lines": [e for e in events if WORKER_EXECUTE.search(e)],
+        "status_lines": [e for e in events if STATUS_TEXT.search(e) and "TriggerEvent" not in e],
+        "trigger_lines": trigger_lines,
+    }
+
+
+def grep_secrets(home: Path) -> list[str]:
+    hits = []
+    secrets = (CAMB_KEY, BV_TOKEN)
+    for path in sorted(home.rglob("*")):
+        if not path.is_file():
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for secret in secrets:
+            count = data.count(secret.encode())
+            if count:
+                hits.append(f"{path.relative_to(home)}: {secret!r} x{count}")
+    return hits
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--airflow-venv", required=True, type=Path, help="a virtualenv with Airflow and this package"
+    )
+    parser.add_argument(
+        "--deadline-s", type=float, default=360.0, help="how long the DAG run may take (default 360)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway AIRFLOW_HOME")
+    args = parser.parse_args()
+
+    venv = args.airflow_venv.resolve()
+    bin_dir = venv / "bin"
+    python = str(bin_dir / "python")
+    version = subprocess.run(
+        [python, "-c", "import airflow; print(airflow.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    major = int(version.split(".")[0])
+    home = Path(tempfile.mkdtemp(prefix=f"dubbing-real-triggerer-{version}-"))
+    print(f"Airflow {version} from {venv}\nAIRFLOW_HOME: {home}", flush=True)
+
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    base_env["PATH"] = f"{bin_dir}{os.pathsep}{base_env.get('PATH', '')}"
+    base_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), base_env.get("PYTHONPATH")) if p)
+    base_env.pop("VIRTUAL_ENV", None)
+
+    procs: list[subprocess.Popen[Any]] = []
+    ok = True
+    try:
+        emulator, url = start_emulator(python, home, base_env)
+        procs.append(emulator)
+        for path, body in SCRIPTS.items():
+            http("PUT", f"{url}/_emulator/{path}", body)
+        print(f"emulator: {url} (scripted {len(SCRIPTS)} objects)", flush=True)
+
+        dags = home / "dags"
+        dags.mkdir()
+        (dags / f"{DAG_ID}.py").write_text(textwrap.dedent(DAG_FILE.format(dag_id=DAG_ID, **IDS)))
+        port = free_port()
+        fernet_key = subprocess.run(
+            [python, "-c", "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        env = {
+            **base_env,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__FERNET_KEY": fernet_key,
+            "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
+            "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "5",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW_CONN_CAMB_DEFAULT": json.dumps(
+                {"conn_type": "camb", "host": f"{url}/apis", "password": CAMB_KEY}
+            ),
+            "AIRFLOW_CONN_BLENDVISION_DEFAULT": json.dumps(
+                {"conn_type": "blendvision", "host": url, "password": BV_TOKEN, "extra": {"org_id": BV_ORG}}
+            ),
+        }
+        if major >= 3:
+            env.update(
+                {
+                    "AIRFLOW__API__HOST": "127.0.0.1",
+                    "AIRFLOW__API__PORT": str(port),
+                    "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+                    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+                }
+            )
+        else:
+            env.update(
+                {
+                    "AIRFLOW__WEBSERVER__WEB_SERVER_HOST": "127.0.0.1",
+                    "AIRFLOW__WEBSERVER__WEB_SERVER_PORT": str(port),
+                    "AIRFLOW__WEBSERVER__BASE_URL": f"http://127.0.0.1:{port}",
+                }
+            )
+
+        started = time.monotonic()
+        standalone = subprocess.Popen(
+            [str(bin_dir / "airflow"), "standalone"],
+            env=env,
+            stdout=(home / "standalone.log").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        procs.append(standalone)
+        db_path = home / "airflow.db"
+        table = "serialized_dag"
+        while not query(db_path, f"SELECT 1 FROM {table} WHERE dag_id = ?", DAG_ID):
+            if standalone.poll() is not None:
+                raise SystemExit(
+                    f"airflow standalone exited with {standalone.returncode}; see standalone.log"
+                )
+            if time.monotonic() - started > 240:
+                raise SystemExit("the DAG was not parsed within 240 s; see standalone.log")
+            time.sleep(1)
+        # the triggerer must be up too, or the first deferral waits for it
+        while not query(db_path, "SELECT 1 FROM job WHERE job_type = 'TriggererJob' AND state = 'running'"):
+            if time.monotonic() - started > 240:
+                raise SystemExit("no running triggerer within 240 s; see standalone.log")
+            time.sleep(1)
+        startup_s = time.monotonic() - started
+        print(f"standalone up, DAG parsed, triggerer running: {startup_s:.1f} s", flush=True)
+
+        run_cli(bin_dir, env, home, "dags", "unpause", DAG_ID)
+        run_id = f"smoke__{int(time.time())}"
+        triggered = time.monotonic()
+        run_cli(bin_dir, env, home, "dags", "trigger", DAG_ID, "--run-id", run_id)
+        print(f"triggered run {run_id}", flush=True)
+
+        seen: dict[str, list[str]] = {t: [] for t in EXPECTED}
+        run_state = None
+        while time.monotonic() - triggered < args.deadline_s:
+            for task_id, state in query(
+                db_path,
+                "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
+                DAG_ID,
+                run_id,
+            ):
+                history = seen.setdefault(task_id, [])
+                state = state or "none"
+                if not history or history[-1] != state:
+                    history.append(state)
+            rows = query(db_path, "SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", DAG_ID, run_id)
+            run_state = rows[0][0] if rows else None
+            if run_state in ("success", "failed"):
+                break
+            time.sleep(0.5)
+        run_s = time.monotonic() - triggered
+        print(
+            f"run {run_id} ended {run_state} after {run_s:.1f} s (deadline {args.deadline_s:.0f} s)",
+            flush=True,
+        )
+        if run_state not in ("success", "failed"):
+            ok = False
+        time.sleep(3)  # let the last log lines reach the files
+
+        tis = {
+            row[0]: row[1:]
+            for row in query(
+                db_path,
+                "SELECT task_id, state, try_number, start_date, end_date FROM task_instance"
+                " WHERE dag_id = ? AND run_id = ?",
+                DAG_ID,
+                run_id,
+            )
+        }
+        xcoms = dict(
+            query(
+                db_path,
+                "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
+                DAG_ID,
+                run_id,
+            )
+        )
+        stats = http("GET", f"{url}/_emulator/stats")
+        polls = stats.get("polls", {})
+        for task_id, (want_state, want_try, want_text, want_polls) in EXPECTED.items():
+            state, try_number, start, end = tis.get(task_id, (None, None, None, None))
+            raw = xcoms.get(task_id)
+            if isinstance(raw, bytes):
+                raw = raw.decode()
+            xcom = json.loads(raw) if raw else None
+            if isinstance(xcom, str) and xcom.startswith(("{", "[")):
+                xcom = json.loads(xcom)
+            info = summarize_task(home, run_id, task_id)
+            object_id = IDS[task_id[0]]
+            print(f"\n== {task_id}  ({object_id})")
+            print(f"   state {state}, try_number {try_number}, start {start}, end {end}")
+            print(f"   states seen while polling: {' -> '.join(seen.get(task_id, [])) or '-'}")
+            print(f"   emulator polls of {object_id}: {polls.get(object_id, 0)}")
+            print(f"   xcom return_value: {json.dumps(xcom, sort_keys=True) if xcom is not None else '-'}")
+            print(f"   log files: {', '.join(info['log_files']) or '-'}")
+            print(f"   worker deferral lines: {info['worker_deferred_lines'] or '-'}")
+            for line in info["status_lines"]:
+                print(f"   status line: {line}")
+            for line in info["trigger_lines"]:
+                print(f"   trigger log line: {line}")
+            for line in info["exceptions"]:
+                print(f"   exception: {line}")
+            problems = []
+            if state != want_state:
+                problems.append(f"state {state}, expected {want_state}")
+            if try_number != want_try:
+                problems.append(f"try_number {try_number}, expected {want_try}")
+            if want_text and not any(want_text in e for e in info["exceptions"]):
+                problems.append(f"no {want_text} in the task log")
+            if "deferred" not in seen.get(task_id, []) and not info["worker_deferred_lines"]:
+                problems.append("never seen deferred")
+            if want_polls is not None and polls.get(object_id, 0) != want_polls:
+                problems.append(f"{polls.get(object_id, 0)} polls, expected {want_polls}")
+            if not info["trigger_lines"]:
+                problems.append("no line of the trigger in the task's logs")
+            if len(set(info["trigger_lines"])) != len(info["trigger_lines"]):
+                problems.append("the trigger logged a status line more than once")
+            if task_id.startswith("c_") and info["worker_deferred_lines"]:
+                problems.append("a worker ran execute() before the trigger (start_from_trigger not honoured)")
+            print(f"   verdict: {'as expected' if not problems else 'DEVIATION: ' + '; '.join(problems)}")
+            ok = ok and not problems
+        print(
+            f"\nemulator: {stats.get('requests')} API requests, by route {json.dumps(stats.get('by_route'))}"
+        )
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        hits = grep_secrets(home)
+        print(f"\nsecrets in files under AIRFLOW_HOME: {hits or 'none'}")
+        if [h for h in hits if not h.startswith("emulator.log")]:
+            ok = False
+        if args.keep:
+            print(f"kept {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
+    print(f"\nRESULT: {'OK' if ok else 'DEVIATIONS (see above)'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
