@@ -22,6 +22,10 @@ import pytest
 # ``tests.conftest``; the second import must not make a second home.
 if "DUBBING_TEST_AIRFLOW_HOME" not in os.environ:
     os.environ["DUBBING_TEST_AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="dubbing-test-airflow-")
+    # Connections come from the tests' own fixtures only. Done once: a test that imports
+    # this module again mid-test must not wipe the connections its fixtures set.
+    for name in [n for n in os.environ if n.startswith("AIRFLOW_CONN_")]:
+        del os.environ[name]
 _HOME = Path(os.environ["DUBBING_TEST_AIRFLOW_HOME"])
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,8 +52,6 @@ os.environ.update(
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
     }
 )
-for name in [n for n in os.environ if n.startswith("AIRFLOW_CONN_")]:
-    del os.environ[name]
 
 SAMPLES = Path(__file__).parent / "samples"
 CAMB_KEY = "camb-test-key-7d1f3a9b5c"

@@ -161,7 +161,10 @@ class DubbingSensor(BaseSensorOperator):
         self._announce(self.schedule.nominal_s(1))
         self.defer(
             trigger=self.make_trigger(
-                deadline=started + self.timeout, checks_made=1, last_status=self._last_status
+                deadline=started + self.timeout,
+                checks_made=1,
+                last_status=self._last_status,
+                consecutive_failures=self._failures,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout + DEFER_TIMEOUT_GRACE_S),
@@ -195,7 +198,8 @@ class DubbingSensor(BaseSensorOperator):
             )
             raise AirflowException(f"the trigger's event for {self.what} does not fit: {problems}") from None
         if payload.status == "success":
-            self.log.info("%s", payload.message)
+            # The trigger already logged the final status; this is the worker's side of it.
+            self.log.info("resumed after %d checks in the triggerer", payload.checks)
             return payload.result
         if payload.status == "failed":
             raise remote_failure(
@@ -241,10 +245,10 @@ class DubbingSensor(BaseSensorOperator):
                 f"gave up on {self.what} after {self._failures} failed checks in a row; last: {exc}"
             ) from exc
         self.log.warning(
-            "checking %s failed (%d of %d allowed in a row): %s",
+            "checking %s failed (%d in a row; the wait ends at %d): %s",
             self.what,
             self._failures,
-            self.max_consecutive_failures - 1,
+            self.max_consecutive_failures,
             exc,
         )
         return False

@@ -42,6 +42,8 @@ class DubbingWaitTrigger(BaseTrigger):
         timeouts, 429, 5xx, unreadable answers, each after the client's own retries)
         before the wait ends with an error event.
     :param last_status: the status the task already logged, so it is not logged twice.
+    :param consecutive_failures: failed checks in a row the task already made, so the bound
+        counts them too.
     """
 
     noun: ClassVar[str] = "object"
@@ -68,6 +70,7 @@ class DubbingWaitTrigger(BaseTrigger):
         checks_made: int = 0,
         max_consecutive_failures: int = 5,
         last_status: str | None = None,
+        consecutive_failures: int = 0,
     ) -> None:
         super().__init__()
         if max_consecutive_failures < 1:
@@ -81,6 +84,7 @@ class DubbingWaitTrigger(BaseTrigger):
         self.checks_made = checks_made
         self.max_consecutive_failures = max_consecutive_failures
         self.last_status = last_status
+        self.consecutive_failures = consecutive_failures
 
     def object_kwargs(self) -> dict[str, Any]:
         """The kwargs naming the object and the connection, as the subclass's ``__init__`` takes them."""
@@ -114,6 +118,7 @@ class DubbingWaitTrigger(BaseTrigger):
                 "checks_made": self.checks_made,
                 "max_consecutive_failures": self.max_consecutive_failures,
                 "last_status": self.last_status,
+                "consecutive_failures": self.consecutive_failures,
             },
         )
 
@@ -137,7 +142,7 @@ class DubbingWaitTrigger(BaseTrigger):
         deadline = self.deadline
         if deadline is None and self.timeout_s is not None:
             deadline = self._now() + self.timeout_s
-        checks, failures, last_status = self.checks_made, 0, self.last_status
+        checks, failures, last_status = self.checks_made, self.consecutive_failures, self.last_status
         if checks > 0:
             await self._pause(self.schedule.delay_s(checks, self._rand), deadline)
         while True:
@@ -170,10 +175,10 @@ class DubbingWaitTrigger(BaseTrigger):
                 if asked is not None and math.isfinite(asked):
                     wait = self._bounded(max(wait, asked), deadline)
                 self.log.warning(
-                    "checking %s failed (%d of %d allowed in a row): %s; next check in %.0f s",
+                    "checking %s failed (%d in a row; the wait ends at %d): %s; next check in %.0f s",
                     self.what,
                     failures,
-                    self.max_consecutive_failures - 1,
+                    self.max_consecutive_failures,
                     exc,
                     wait,
                 )

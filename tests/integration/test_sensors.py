@@ -261,3 +261,25 @@ def test_a_start_from_trigger_dag_serializes_and_runs_under_dag_test(
     assert value["task_id"] == "t-sft"
     assert value["status"] == "SUCCESS"
     assert connections.stats()["polls"]["t-sft"] == 3
+
+
+@pytest.mark.airflow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("mode", ["poke", "deferrable"])
+def test_an_outage_is_an_ordinary_failure_that_the_task_retries(
+    airflow_db: Any, connections: Any, mode: str
+) -> None:
+    from tests.conftest import task_rows
+    from tests.dags import sensor_outage_dags
+
+    connections.script_camb_task("t-outage", pending_polls=1)
+    connections.set_faults(1.0, kinds=["500"])
+    sensor_outage_dags.SEEN.clear()
+    dag_run = getattr(sensor_outage_dags, f"sensor_outage_{mode}").test()
+    state, tries, _ = task_rows(dag_run)["wait"]
+    assert (state, tries) == ("failed", 3)
+    seen = sensor_outage_dags.SEEN["wait"]
+    assert [kind for kind, _ in seen] == ["DubbingServiceUnavailable"] * 3
+    assert all("2 failed checks in a row" in message and "500" in message for _, message in seen)
+    # Each try: 2 checks, each sent 4 times (the client's 3 retries).
+    assert connections.stats()["faults"] == {"500": 3 * 2 * 4}
