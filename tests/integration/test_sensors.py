@@ -283,3 +283,24 @@ def test_an_outage_is_an_ordinary_failure_that_the_task_retries(
     assert all("2 failed checks in a row" in message and "500" in message for _, message in seen)
     # Each try: 2 checks, each sent 4 times (the client's 3 retries).
     assert connections.stats()["faults"] == {"500": 3 * 2 * 4}
+
+
+def test_poke_mode_logs_each_status_change_once(connections: Any, log_lines: Any) -> None:
+    connections.script_blendvision_job("job-1", processing_polls=3)
+    sensor = BlendVisionDubbingJobSensor(task_id="w", dubbing_job_id="job-1", poke_interval=5, max_wait=60)
+    done: Any = False
+    checks = 0
+    while not done:
+        done = sensor.poke({})
+        checks += 1
+        if not done:
+            sensor._get_next_poke_interval(0.0, lambda: 0.0, checks)
+    lines = [line for line in log_lines() if "dubbing job 'job-1'" in line]
+    assert checks == 5
+    assert [line.split(";")[0] for line in lines] == [
+        "dubbing job 'job-1' is queued",
+        "dubbing job 'job-1' is being dubbed",
+        lines[-1],
+    ]
+    assert "next check in 5 s" in lines[0] or "next check in 4 s" in lines[0]
+    assert lines[-1].startswith("dubbing job 'job-1' succeeded (output files: ")
