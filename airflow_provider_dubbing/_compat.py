@@ -10,7 +10,10 @@ from __future__ import annotations
 from airflow import __version__ as _airflow_version
 from packaging.version import Version
 
-AIRFLOW_V_3_3_PLUS = Version(Version(_airflow_version).base_version) >= Version("3.3.0")
+_AIRFLOW_VERSION = Version(Version(_airflow_version).base_version)
+AIRFLOW_V_3_1_PLUS = Version("3.1.0") <= _AIRFLOW_VERSION
+"""From 3.1 a templated id is safe with ``start_from_trigger``: 3.1/3.2 ignore the flag, 3.3 renders."""
+AIRFLOW_V_3_3_PLUS = Version("3.3.0") <= _AIRFLOW_VERSION
 """Whether this Airflow renders a ``start_from_trigger`` task's trigger kwargs as templates."""
 
 try:
@@ -60,6 +63,7 @@ except ImportError:  # Airflow 2.x and 3.0
 from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TriggerEvent  # noqa: E402
 
 __all__ = [
+    "AIRFLOW_V_3_1_PLUS",
     "AIRFLOW_V_3_3_PLUS",
     "AirflowException",
     "AirflowFailException",

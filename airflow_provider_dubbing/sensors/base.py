@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import time
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
 from airflow_provider_dubbing._compat import (
-    AIRFLOW_V_3_3_PLUS,
+    AIRFLOW_V_3_1_PLUS,
     AirflowException,
     AirflowFailException,
     AirflowSensorTimeout,
@@ -37,13 +37,15 @@ from airflow_provider_dubbing.task_failures import (
     failure_for,
     remote_failure,
 )
-from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger, retry_after_wait
 from airflow_provider_dubbing.triggers.events import WaitEvent
 
 # The deferral timeout Airflow enforces is a safety net behind the trigger's own
 # deadline: the trigger's timeout event fails without retries on every Airflow line,
-# while Airflow 2's deferral timeout would be retried.
-DEFER_TIMEOUT_GRACE_S = 60.0
+# while Airflow 2's deferral timeout would be retried. The trigger gives up on a check
+# still running 30 s past its deadline, so this leaves room for that and for a slow
+# triggerer to pick the trigger up.
+DEFER_TIMEOUT_GRACE_S = 300.0
 
 
 class DubbingSensor(BaseSensorOperator):
@@ -57,18 +59,23 @@ class DubbingSensor(BaseSensorOperator):
         ids only on Airflow 3.3+).
     :param poke_interval: the first wait between checks, in seconds (default 5).
     :param exponential_backoff: double each wait (default True), in every mode.
-    :param max_wait: the cap of a doubled wait, in seconds or a timedelta (default 2 minutes).
+    :param max_wait: the cap of a doubled wait, in seconds or a timedelta (default 2 minutes;
+        0 or None: no cap).
     :param max_consecutive_failures: how many checks in a row may fail (connection
         errors, timeouts, 429, 5xx, unreadable answers, each after the client's own
         retries) before the task fails with :class:`.DubbingServiceUnavailable` and its
         own ``retries`` take over. Reschedule mode keeps no memory between checks, so
-        there the first such check fails the try.
+        there the failed checks are counted, and waited between, within one check.
     :param timeout: how long to wait in all, in seconds (Airflow's sensor timeout); in
         deferrable mode the trigger enforces it itself, so it fails without retries on
         every Airflow line.
     """
 
     service_name: ClassVar[str] = ""
+    # The hook caches a connection's secrets, which refuse to be copied deeply or pickled.
+    shallow_copy_attrs: Sequence[str] = ("hook",)
+    # Injection point for tests: how reschedule mode waits between failed checks in one poke.
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
     trigger_class: ClassVar[type[DubbingWaitTrigger]]
     """The trigger that continues the wait; its ``object_kwarg_names`` are this sensor's
     attributes too (id first, connection id last) and its ``noun`` names the object."""
@@ -97,6 +104,7 @@ class DubbingSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.max_consecutive_failures = max_consecutive_failures
         self._failures = 0
+        self._retry_after_s = 0.0
         self._last_status: str | None = None
         self._unannounced: Verdict | None = None
         if start_from_trigger:
@@ -128,7 +136,8 @@ class DubbingSensor(BaseSensorOperator):
     @property
     def schedule(self) -> PollSchedule:
         """The waits between checks, from ``poke_interval``, ``exponential_backoff`` and ``max_wait``."""
-        max_wait = self.max_wait.total_seconds() if self.max_wait is not None else None
+        # Falsy means no cap, as in Airflow's own formula (max_wait=0 is not "never wait").
+        max_wait = self.max_wait.total_seconds() if self.max_wait else None
         return PollSchedule(float(self.poke_interval), bool(self.exponential_backoff), max_wait)
 
     def make_trigger(self, **wait: Any) -> DubbingWaitTrigger:
@@ -154,7 +163,7 @@ class DubbingSensor(BaseSensorOperator):
         started = time.time()
         try:
             done = self.poke(context)
-        except (AirflowFailException, AirflowSensorTimeout) as exc:
+        except (AirflowFailException, AirflowSensorTimeout, DubbingServiceUnavailable) as exc:
             self._raise_softened(exc)
         if done:
             return done.xcom_value if isinstance(done, PokeReturnValue) else None
@@ -172,11 +181,19 @@ class DubbingSensor(BaseSensorOperator):
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         """One check: done with the object's dict, not yet, or an exception that fails the task."""
-        try:
-            verdict = self.check()
-        except DubbingError as exc:
-            return self._after_failed_check(exc)
+        while True:
+            try:
+                verdict = self.check()
+                break
+            except DubbingError as exc:
+                self._after_failed_check(exc)
+                if not self.reschedule:
+                    return False
+                # Reschedule mode forgets everything between checks, so it counts failed
+                # checks within this one, waiting as the schedule says (worker slot held).
+                self._sleep(max(self.schedule.delay_s(self._failures), self._retry_after_s))
         self._failures = 0
+        self._retry_after_s = 0.0
         if verdict.status != self._last_status:
             self._unannounced = verdict
             self._last_status = verdict.status
@@ -190,6 +207,13 @@ class DubbingSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Act on the trigger's event: return the object's dict, or fail as poke mode would."""
+        try:
+            return self._complete(event)
+        except (AirflowFailException, AirflowSensorTimeout, DubbingServiceUnavailable) as exc:
+            # Airflow 2's resume_execution knows soft_fail only; poke mode also skips on never_fail.
+            self._raise_softened(exc)
+
+    def _complete(self, event: dict[str, Any] | None) -> Any:
         try:
             payload = WaitEvent.model_validate(event)
         except ValidationError as exc:
@@ -226,21 +250,23 @@ class DubbingSensor(BaseSensorOperator):
         # the schedule the trigger follows too, so every mode waits alike.
         elapsed = run_duration()
         checks = self.schedule.checks_made_after(elapsed) if self.reschedule else poke_count
-        wait = max(0.0, min(self.schedule.delay_s(checks), self.timeout - elapsed))
+        wait = max(self.schedule.delay_s(checks), self._retry_after_s)
+        wait = max(0.0, min(wait, self.timeout - elapsed))
         self._announce(wait)
         return wait
 
     def _timed_out_message(self) -> str:
         return f"timed out waiting for {self.what}: still {self._last_status or 'unchecked'}"
 
-    def _after_failed_check(self, exc: DubbingError) -> bool:
+    def _after_failed_check(self, exc: DubbingError) -> None:
         if not is_passing_failure(exc):
             raise DubbingRequestRefused(
                 describe_refusal(exc, conn_id=self.conn_id, what=self.what),
                 http_status=getattr(exc, "status_code", None),
             ) from exc
         self._failures += 1
-        if self.reschedule or self._failures >= self.max_consecutive_failures:
+        self._retry_after_s = retry_after_wait(exc, self.schedule, None)
+        if self._failures >= self.max_consecutive_failures:
             raise DubbingServiceUnavailable(
                 f"gave up on {self.what} after {self._failures} failed checks in a row; last: {exc}"
             ) from exc
@@ -251,7 +277,6 @@ class DubbingSensor(BaseSensorOperator):
             self.max_consecutive_failures,
             exc,
         )
-        return False
 
     def _announce(self, next_wait_s: float | None) -> None:
         """Log the latest status once, when it changed, with the wait that follows."""
@@ -262,12 +287,18 @@ class DubbingSensor(BaseSensorOperator):
             )
 
     def _raise_softened(self, exc: BaseException) -> None:
-        # The same conversion Airflow's own sensor loop applies in poke mode.
-        if self.soft_fail:
+        # The conversions Airflow's own sensor loop applies in poke mode: soft_fail skips a
+        # final failure or a timeout, never_fail skips anything.
+        if self.soft_fail and isinstance(exc, (AirflowFailException, AirflowSensorTimeout)):
             raise AirflowSkipException(f"Skipping due to soft_fail: {exc}") from exc
         if getattr(self, "never_fail", False):
             raise AirflowSkipException(f"Skipping due to never_fail: {exc}") from exc
         raise exc
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("hook", None)  # rebuilt on first use
+        return state
 
     def _start_from_trigger(self) -> None:
         if not self.deferrable:
@@ -280,11 +311,17 @@ class DubbingSensor(BaseSensorOperator):
                     f"{type(value).__name__} (pass an XCom through a Jinja template on Airflow 3.3+, "
                     "or leave start_from_trigger off)"
                 )
-            if isinstance(value, str) and "{{" in value and not AIRFLOW_V_3_3_PLUS:
-                raise ValueError(
-                    f"start_from_trigger=True with a templated {name} needs Airflow 3.3+, "
-                    "which renders the trigger's kwargs; leave start_from_trigger off here"
+            if isinstance(value, str) and "{{" in value and not AIRFLOW_V_3_1_PLUS:
+                # Airflow 2.10-3.0 would hand the trigger the template itself, unrendered.
+                # Starting on a worker instead still works; refusing would break a DAG that
+                # works on 3.3 (or a mapped task, which Airflow builds again on the worker).
+                self.log.warning(
+                    "start_from_trigger is off for %s: this Airflow does not render the templated %s "
+                    "before starting the trigger (3.3+ does); the task starts on a worker instead",
+                    self.task_id,
+                    name,
                 )
+                return
         trigger = self.make_trigger(timeout_s=self.timeout)
         classpath, trigger_kwargs = trigger.serialize()
         self.start_from_trigger = True

@@ -22,6 +22,19 @@ from airflow_provider_dubbing.client.polling import PollSchedule
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.triggers.events import WaitEvent
 
+# How far past the deadline a check already under way may run before it is abandoned.
+CHECK_GRACE_S = 30.0
+
+
+def retry_after_wait(error: BaseException, schedule: PollSchedule, policy: RetryPolicy | None) -> float:
+    """The wait a failed check's ``Retry-After`` asks for, capped like the client caps it
+    (or at the schedule's longest wait, when that is longer); 0 when it asked for none."""
+    asked = getattr(error, "retry_after", None)
+    if asked is None or not math.isfinite(asked):
+        return 0.0
+    cap = max((policy or RetryPolicy()).max_retry_after_s, schedule.max_interval_s or 0.0)
+    return min(max(asked, 0.0), cap)
+
 
 class DubbingWaitTrigger(BaseTrigger):
     """Polls one remote object until it is final, the deadline passes, or checks keep failing.
@@ -61,7 +74,6 @@ class DubbingWaitTrigger(BaseTrigger):
     def __init__(
         self,
         *,
-        conn_id: str,
         poke_interval_s: float = 5.0,
         exponential_backoff: bool = True,
         max_wait_s: float | None = 120.0,
@@ -75,7 +87,6 @@ class DubbingWaitTrigger(BaseTrigger):
         super().__init__()
         if max_consecutive_failures < 1:
             raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
-        self.conn_id = conn_id
         self.schedule = PollSchedule(
             interval_s=float(poke_interval_s), exponential=exponential_backoff, max_interval_s=max_wait_s
         )
@@ -98,6 +109,11 @@ class DubbingWaitTrigger(BaseTrigger):
     @abstractmethod
     async def acheck(self) -> Verdict:
         """Check the object once; raises a :class:`DubbingError` when the check fails."""
+
+    @property
+    def conn_id(self) -> str:
+        """The Airflow connection the check reads (read live: Airflow 3.3 renders it after ``__init__``)."""
+        return str(getattr(self, self.object_kwarg_names[-1]))
 
     @property
     def what(self) -> str:
@@ -147,7 +163,20 @@ class DubbingWaitTrigger(BaseTrigger):
             await self._pause(self.schedule.delay_s(checks, self._rand), deadline)
         while True:
             try:
-                verdict = await self.acheck()
+                verdict = await self._bounded_check(deadline)
+            except asyncio.TimeoutError:
+                # A check that outlives the deadline must not outlive Airflow's own deferral
+                # timeout too: that one is retried on Airflow 2, ours is final everywhere.
+                return WaitEvent(
+                    status="timeout",
+                    message=(
+                        f"timed out waiting for {self.what}: the last check was still unanswered "
+                        f"{CHECK_GRACE_S:.0f} s after the deadline; last status {last_status or 'unknown'}"
+                    ),
+                    object_id=self.object_id,
+                    remote_status=last_status,
+                    checks=checks,
+                )
             except DubbingError as exc:
                 checks += 1
                 if not is_passing_failure(exc):
@@ -170,10 +199,11 @@ class DubbingWaitTrigger(BaseTrigger):
                         remote_status=last_status,
                         checks=checks,
                     )
-                wait = self._bounded(self.schedule.delay_s(checks, self._rand), deadline)
-                asked = getattr(exc, "retry_after", None)
-                if asked is not None and math.isfinite(asked):
-                    wait = self._bounded(max(wait, asked), deadline)
+                wait = max(
+                    self.schedule.delay_s(checks, self._rand),
+                    retry_after_wait(exc, self.schedule, self._retry),
+                )
+                wait = self._bounded(wait, deadline)
                 self.log.warning(
                     "checking %s failed (%d in a row; the wait ends at %d): %s; next check in %.0f s",
                     self.what,
@@ -221,6 +251,11 @@ class DubbingWaitTrigger(BaseTrigger):
                     checks=checks,
                 )
             await self._sleep(wait)
+
+    async def _bounded_check(self, deadline: float | None) -> Verdict:
+        if deadline is None:
+            return await self.acheck()
+        return await asyncio.wait_for(self.acheck(), max(deadline - self._now(), 0.0) + CHECK_GRACE_S)
 
     def _bounded(self, wait: float, deadline: float | None) -> float:
         # Never sleep past the deadline: one last check happens there, as in poke mode.

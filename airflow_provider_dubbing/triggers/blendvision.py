@@ -28,7 +28,7 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger):
         blendvision_conn_id: str = BlendVisionHook.default_conn_name,
         **wait: Any,
     ) -> None:
-        super().__init__(conn_id=blendvision_conn_id, **wait)
+        super().__init__(**wait)
         self.dubbing_job_id = dubbing_job_id
         self.blendvision_conn_id = blendvision_conn_id
         self._hook: BlendVisionHook | None = None

@@ -30,7 +30,7 @@ class CambAltFormatTrigger(DubbingWaitTrigger):
         camb_conn_id: str = CambHook.default_conn_name,
         **wait: Any,
     ) -> None:
-        super().__init__(conn_id=camb_conn_id, **wait)
+        super().__init__(**wait)
         self.alt_format_task_id = alt_format_task_id
         self.run_id = run_id
         self.camb_conn_id = camb_conn_id

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_dubbing._compat import (
-    AIRFLOW_V_3_3_PLUS,
+    AIRFLOW_V_3_1_PLUS,
     AirflowException,
     AirflowSensorTimeout,
     AirflowSkipException,
@@ -118,11 +118,19 @@ def test_poke_tolerates_failed_checks_up_to_the_bound(connections: Any) -> None:
     assert not isinstance(caught.value, AirflowException)
 
 
-def test_reschedule_mode_cannot_count_failures_so_one_fails_the_try(connections: Any) -> None:
+def test_reschedule_mode_counts_failed_checks_within_one_poke(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=5)
-    connections.queue_faults(["500"])
-    with pytest.raises(DubbingServiceUnavailable, match="1 failed checks"):
-        camb_sensor(mode="reschedule").poke({})
+    connections.queue_faults(["500", "429", "none"], retry_after=7)
+    sensor = camb_sensor(mode="reschedule", poke_interval=2, max_consecutive_failures=3)
+    waits: list[float] = []
+    sensor._sleep = waits.append  # type: ignore[method-assign]
+    assert sensor.poke({}) is False  # the third check got through: PENDING
+    assert len(waits) == 2
+    assert 0.9 * 2 <= waits[0] <= 2  # the schedule's first wait
+    assert waits[1] == 7  # the 429's Retry-After
+    connections.queue_faults(["500", "500", "500"])
+    with pytest.raises(DubbingServiceUnavailable, match="3 failed checks in a row"):
+        sensor.poke({})
 
 
 def test_a_refusal_names_the_connection(connections: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,16 +241,16 @@ def test_start_from_trigger_refuses_what_it_cannot_do() -> None:
     with pytest.raises(ValueError, match="deferrable"):
         CambAltFormatSensor(task_id="w", alt_format_task_id="t", deferrable=False, start_from_trigger=True)
     templated = "{{ ti.xcom_pull('start') }}"
-    if AIRFLOW_V_3_3_PLUS:
-        sensor = CambAltFormatSensor(
-            task_id="w", alt_format_task_id=templated, deferrable=True, start_from_trigger=True
-        )
+    sensor = CambAltFormatSensor(
+        task_id="w", alt_format_task_id=templated, deferrable=True, start_from_trigger=True
+    )
+    if AIRFLOW_V_3_1_PLUS:
+        # 3.3 renders the kwargs before starting the trigger; 3.1 and 3.2 run execute() anyway.
+        assert sensor.start_from_trigger is True
         assert sensor.start_trigger_args.trigger_kwargs["alt_format_task_id"] == templated
     else:
-        with pytest.raises(ValueError, match=r"Airflow 3\.3"):
-            CambAltFormatSensor(
-                task_id="w", alt_format_task_id=templated, deferrable=True, start_from_trigger=True
-            )
+        # Older lines would send the template itself to the triggerer: start on a worker instead.
+        assert sensor.start_from_trigger is False
 
 
 @pytest.mark.airflow
@@ -304,3 +312,89 @@ def test_poke_mode_logs_each_status_change_once(connections: Any, log_lines: Any
     ]
     assert "next check in 5 s" in lines[0] or "next check in 4 s" in lines[0]
     assert lines[-1].startswith("dubbing job 'job-1' succeeded (output files: ")
+
+
+def test_start_from_trigger_survives_dag_serialization() -> None:
+    from datetime import datetime
+
+    try:
+        from airflow.sdk import DAG
+    except ImportError:  # Airflow 2
+        from airflow import DAG
+    try:
+        from airflow.serialization.serialized_objects import DagSerialization as Serializer
+    except ImportError:  # Airflow 2
+        from airflow.serialization.serialized_objects import SerializedDAG as Serializer
+
+    with DAG("serialize_me", schedule=None, start_date=datetime(2026, 1, 1)) as dag:
+        CambAltFormatSensor(
+            task_id="s",
+            alt_format_task_id="t-1",
+            run_id=3,
+            deferrable=True,
+            start_from_trigger=True,
+            timeout=300,
+        )
+    task = Serializer.from_dict(Serializer.to_dict(dag)).get_task("s")
+    assert task.start_from_trigger is True
+    assert (
+        task.start_trigger_args.trigger_cls == "airflow_provider_dubbing.triggers.camb.CambAltFormatTrigger"
+    )
+    kwargs = task.start_trigger_args.trigger_kwargs
+    kwargs = kwargs.get("__var", kwargs)  # Airflow 3 keeps them in its serialized form until used
+    assert kwargs["alt_format_task_id"] == "t-1"
+    assert kwargs["run_id"] == 3
+
+
+def test_a_sensor_copies_and_pickles_after_a_check(connections: Any) -> None:
+    import copy
+    import pickle
+
+    connections.script_camb_task("t-1", pending_polls=3)
+    sensor = camb_sensor()
+    assert sensor.poke({}) is False  # the hook now holds the connection's secrets
+    assert copy.deepcopy(sensor).alt_format_task_id == "t-1"
+    assert pickle.loads(pickle.dumps(sensor)).alt_format_task_id == "t-1"
+
+
+def test_max_wait_zero_means_no_cap_as_in_airflow() -> None:
+    assert camb_sensor(max_wait=0).schedule.max_interval_s is None
+    assert camb_sensor(max_wait=None).schedule.max_interval_s is None
+    assert camb_sensor(max_wait=timedelta(minutes=1)).schedule.max_interval_s == 60
+
+
+@pytest.mark.parametrize(
+    ("event", "soft_fail", "never_fail", "raised"),
+    [
+        (
+            {"status": "failed", "message": "m", "object_id": "t", "failure": "job_failed"},
+            False,
+            True,
+            "skip",
+        ),
+        ({"status": "error", "message": "gave up", "object_id": "t"}, False, True, "skip"),
+        (
+            {"status": "error", "message": "gave up", "object_id": "t"},
+            True,
+            False,
+            "DubbingServiceUnavailable",
+        ),
+        ({"status": "timeout", "message": "timed out", "object_id": "t"}, True, False, "skip"),
+        ({"status": "refused", "message": "401", "object_id": "t"}, True, False, "skip"),
+    ],
+    ids=[
+        "failed-never_fail",
+        "error-never_fail",
+        "error-soft_fail",
+        "timeout-soft_fail",
+        "refused-soft_fail",
+    ],
+)
+def test_soft_fail_and_never_fail_after_deferral_match_poke_mode(
+    event: dict[str, Any], soft_fail: bool, never_fail: bool, raised: str
+) -> None:
+    sensor = camb_sensor(soft_fail=soft_fail, never_fail=never_fail)
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the type is the point of the table
+        sensor.execute_complete({}, event)
+    expected = AirflowSkipException if raised == "skip" else DubbingServiceUnavailable
+    assert type(caught.value) is expected, caught.value

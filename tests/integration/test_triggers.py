@@ -303,3 +303,36 @@ def test_no_secret_in_kwargs_events_or_logs(connections: Any, log_lines: Any) ->
     assert "t-404" in text
     assert CAMB_KEY not in text
     assert BV_TOKEN not in text
+
+
+def test_failed_checks_the_task_made_count_toward_the_bound(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=5)
+    connections.queue_faults(["500"])
+    event, _, _ = drive(camb(max_consecutive_failures=3, consecutive_failures=2, checks_made=1))
+    assert event.status == "error"
+    assert event.checks == 2
+
+
+def test_retry_after_is_capped(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=1)
+    connections.queue_faults(["429"], retry_after=86_400)
+    event, fake, _ = drive(camb(poke_interval_s=1, max_wait_s=10))
+    assert event.status == "success"
+    # The client's own cap (60 s) applies, or the schedule's longest wait when longer.
+    assert fake.sleeps == [60, 2]
+
+
+def test_a_check_still_running_past_the_deadline_ends_as_a_timeout(
+    connections: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import airflow_provider_dubbing.triggers.base as trigger_base
+
+    monkeypatch.setattr(trigger_base, "CHECK_GRACE_S", 0.05)
+
+    class Hanging(CambAltFormatTrigger):
+        async def acheck(self) -> Any:
+            await asyncio.Event().wait()  # an answer that never comes
+
+    event, _, _ = drive(Hanging(alt_format_task_id="t-1", deadline=T0 + 1))
+    assert event.status == "timeout"
+    assert "still unanswered" in event.message
