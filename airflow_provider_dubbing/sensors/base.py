@@ -46,7 +46,7 @@ from airflow_provider_dubbing.triggers.events import WaitEvent
 DEFER_TIMEOUT_GRACE_S = 60.0
 
 
-class DubbingSensor(BaseSensorOperator):
+class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
     """Base of the dubbing sensors.
 
     :param deferrable: wait in the triggerer, without a worker slot. Defaults to
@@ -226,7 +226,7 @@ class DubbingSensor(BaseSensorOperator):
         # the schedule the trigger follows too, so every mode waits alike.
         elapsed = run_duration()
         checks = self.schedule.checks_made_after(elapsed) if self.reschedule else poke_count
-        wait = max(0.0, min(self.schedule.delay_s(checks), self.timeout - elapsed))
+        wait = max(0.0, min(self.schedule.delay_s(checks), float(self.timeout) - elapsed))
         self._announce(wait)
         return wait
 

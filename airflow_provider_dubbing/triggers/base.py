@@ -66,7 +66,7 @@ class DubbingWaitTrigger(BaseTrigger):
         max_consecutive_failures: int = 5,
         last_status: str | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call,unused-ignore]  # unannotated in Airflow
         if max_consecutive_failures < 1:
             raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
         self.conn_id = conn_id
