@@ -70,6 +70,10 @@ def bad_connections(connections: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_every_outcome_in_every_mode(
     airflow_db: Path, bad_connections: Any, mode: str, soft_fail: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
+    if AIRFLOW_LINE == (3, 2):
+        # Every task fails before reaching our code: 3.2's dag.test() starts its in-process execution
+        # API without waiting for its lifespan ("'State' object has no attribute 'svcs_registry'").
+        pytest.skip("Airflow 3.2 dag.test() races its in-process execution API start (apache/airflow#65945)")
     if AIRFLOW_3_0 and mode == "reschedule":
         # Airflow's own BaseSensorOperator.run_duration subtracts the first reschedule date, which
         # 3.0.6 hands it as a str: every reschedule-mode sensor fails its try with a TypeError in
