@@ -11,14 +11,16 @@ AF2 := $(VENV)/airflow-2.11.2
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help demo test lint typecheck pytest pytest-af3 pytest-af2 emulator venvs lock clean \
-	chromium browser-test
+	chromium browser-test matrix dist-check
 
 help:
 	@echo "make demo   run the example DAG end to end against the local emulator (Airflow 3.3.2)"
 	@echo "make test   ruff, mypy, and the test suite on Airflow 3.3.2 and 2.11.2"
 	@echo "make browser-test   the connection forms in the real UI, headless Chromium, both lines"
 	@echo "make emulator   serve both fake APIs on 127.0.0.1:8765"
-	@echo "make lock   re-resolve requirements/*.txt (pinned test environments)"
+	@echo "make matrix the test suite on Airflow 2.10.5 2.11.2 3.0.6 3.1.8 3.2.2 3.3.2 x Python 3.11 3.12"
+	@echo "make dist-check  build wheel+sdist, twine check, install the wheel where only Airflow is"
+	@echo "make lock   re-resolve requirements/*.txt (pinned test environments; LOCK_VERSIONS=...)"
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)/tools
@@ -73,11 +75,24 @@ demo: $(AF3)/.installed
 emulator: $(AF3)/.installed
 	$(AF3)/bin/python -m airflow_provider_dubbing.emulator --port 8765
 
+# Every Airflow line of the support table, one venv per line and Python under .venv/matrix.
+# MATRIX_ARGS narrows it: make matrix MATRIX_ARGS="--airflow 3.0.6 --python 3.12"
+matrix: | $(UV)
+	$(PYTHON) scripts/matrix.py $(MATRIX_ARGS)
+
+# Build the wheel and sdist (pinned tools, requirements/dist-tools.txt), twine check, then install
+# the wheel into a clean venv with only Airflow 3.3.2 and check Airflow lists it; the emulator extra.
+dist-check: | $(UV)
+	$(PYTHON) scripts/check_dist.py
+
+LOCK_VERSIONS ?= 2.10.5 2.11.2 3.0.6 3.1.8 3.2.2 3.3.2
+
 lock: | $(UV)
-	for v in 3.3.2 2.11.2; do \
+	for v in $(LOCK_VERSIONS); do \
 	  $(UV) pip compile -q pyproject.toml requirements/airflow-$$v.in --extra dev --extra emulator \
 	    --universal --python-version 3.10 -o requirements/airflow-$$v.txt; \
 	done
+	$(UV) pip compile -q requirements/dist-tools.in --universal --python-version 3.10 -o requirements/dist-tools.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -31,7 +31,7 @@ from airflow_provider_dubbing.client.errors import (
 )
 
 
-class DubbingTaskFailure(AirflowFailException):
+class DubbingTaskFailure(AirflowFailException):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
     """A final failure: the task fails at once, without retries (skipped with ``soft_fail``)."""
 
 

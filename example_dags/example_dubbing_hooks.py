@@ -58,7 +58,9 @@ def example_dubbing_hooks() -> None:
             params["camb_run_id"], params["camb_language"], params["output_format"]
         )
 
-    @task
+    # One XCom holding the whole answer (Airflow would split a dict return into one XCom per key,
+    # and Airflow 3.0 refuses to store a key whose value is None: 422 from its execution API).
+    @task(multiple_outputs=False)
     def wait_for_camb_export(task_id: str, params: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_dubbing.camb.outcomes import judge_export
         from airflow_provider_dubbing.hooks.camb import CambHook
@@ -86,7 +88,7 @@ def example_dubbing_hooks() -> None:
         )
         return job.id
 
-    @task
+    @task(multiple_outputs=False)
     def wait_for_blendvision_job(job_id: str, params: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_dubbing.blendvision.outcomes import judge_job
         from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook

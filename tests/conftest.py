@@ -53,6 +53,25 @@ os.environ.update(
     }
 )
 
+
+def _airflow_line() -> tuple[int, int]:
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    release = Version(version("apache-airflow")).release
+    return release[0], release[1]
+
+
+AIRFLOW_LINE = _airflow_line()
+needs_dag_test = pytest.mark.skipif(
+    AIRFLOW_LINE == (3, 2),
+    # Seen on every run with 3.2.2: dag.test() starts its in-process execution API without
+    # waiting for it to be ready, so each task fails before reaching provider code.
+    reason="Airflow 3.2's dag.test() fails tasks before they run ('State' object has no attribute "
+    "'svcs_registry'); 3.3 does not",
+)
+
 SAMPLES = Path(__file__).parent / "samples"
 CAMB_KEY = "camb-test-key-7d1f3a9b5c"
 BV_TOKEN = "bv-test-token-4e8a2c6d0f"

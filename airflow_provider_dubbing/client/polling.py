@@ -46,7 +46,7 @@ class PollSchedule:
             return self.interval_s
         cap = math.inf if self.max_interval_s is None else self.max_interval_s
         # The exponent is bounded so a sensor that has waited for weeks cannot overflow.
-        return min(cap, self.interval_s * 2 ** min(max(checks_made - 1, 0), 60))
+        return min(cap, self.interval_s * 2.0 ** min(max(checks_made - 1, 0), 60))
 
     def delay_s(self, checks_made: int, rand: Callable[[], float] = random.random) -> float:
         """The wait after check number ``checks_made``, jitter included."""

@@ -59,7 +59,7 @@ class RetryPolicy:
         """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
         asked = getattr(error, "retry_after", None)
         if asked is not None and math.isfinite(asked):
-            return min(max(asked, 0.0), self.max_retry_after_s)
+            return min(max(float(asked), 0.0), self.max_retry_after_s)
         return backoff_s(retry_number, self.initial_delay_s, self.max_delay_s, self.jitter, rand)
 
 
@@ -71,7 +71,7 @@ def backoff_s(
     Jitter only shortens the wait, so the cap stays a true upper bound and waiters that
     started together drift apart.
     """
-    base = min(cap_s, initial_s * 2 ** max(step - 1, 0))
+    base = min(cap_s, initial_s * 2.0 ** max(step - 1, 0))
     return base * (1 - jitter * rand())
 
 

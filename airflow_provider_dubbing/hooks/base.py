@@ -21,7 +21,7 @@ from airflow_provider_dubbing.hooks.connection import (
 T = TypeVar("T")
 
 
-class DubbingHook(BaseHook):
+class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
     """Base of the service hooks: reads the connection once, then sends calls sync or async.
 
     :param conn_id: the Airflow connection to read.

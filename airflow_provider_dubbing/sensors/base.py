@@ -48,7 +48,7 @@ from airflow_provider_dubbing.triggers.events import WaitEvent
 DEFER_TIMEOUT_GRACE_S = 300.0
 
 
-class DubbingSensor(BaseSensorOperator):
+class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
     """Base of the dubbing sensors.
 
     :param deferrable: wait in the triggerer, without a worker slot. Defaults to
@@ -251,7 +251,7 @@ class DubbingSensor(BaseSensorOperator):
         elapsed = run_duration()
         checks = self.schedule.checks_made_after(elapsed) if self.reschedule else poke_count
         wait = max(self.schedule.delay_s(checks), self._retry_after_s)
-        wait = max(0.0, min(wait, self.timeout - elapsed))
+        wait = max(0.0, min(wait, float(self.timeout) - elapsed))
         self._announce(wait)
         return wait
 
@@ -296,7 +296,7 @@ class DubbingSensor(BaseSensorOperator):
         raise exc
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state: dict[str, Any] = dict(super().__getstate__())  # type: ignore[no-untyped-call,unused-ignore]
         state.pop("hook", None)  # rebuilt on first use
         return state
 

@@ -33,7 +33,7 @@ def retry_after_wait(error: BaseException, schedule: PollSchedule, policy: Retry
     if asked is None or not math.isfinite(asked):
         return 0.0
     cap = max((policy or RetryPolicy()).max_retry_after_s, schedule.max_interval_s or 0.0)
-    return min(max(asked, 0.0), cap)
+    return min(max(float(asked), 0.0), cap)
 
 
 class DubbingWaitTrigger(BaseTrigger):
@@ -84,7 +84,7 @@ class DubbingWaitTrigger(BaseTrigger):
         last_status: str | None = None,
         consecutive_failures: int = 0,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call,unused-ignore]  # unannotated in Airflow
         if max_consecutive_failures < 1:
             raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
         self.schedule = PollSchedule(

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import needs_dag_test
+
 pytestmark = pytest.mark.airflow
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -35,6 +37,8 @@ def test_the_guide_has_its_pages() -> None:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
 def test_python_blocks_run(page: Path, tmp_path: Path, emulator_server: object) -> None:
+    if page.name == "testing.md" and needs_dag_test.args[0]:
+        pytest.skip(needs_dag_test.kwargs["reason"])
     script = tmp_path / f"{page.stem}.py"
     script.write_text("\n\n".join(blocks(page, "python")))
     result = subprocess.run(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import task_rows
+from tests.conftest import needs_dag_test, task_rows
 
 pytestmark = pytest.mark.airflow
 
@@ -30,6 +30,7 @@ def task_results(dag_run: Any) -> dict[str, tuple[str, Any]]:
     return {task_id: (state, value) for task_id, (state, _, value) in task_rows(dag_run).items()}
 
 
+@needs_dag_test
 @pytest.mark.timeout(240)
 def test_example_dubbing_hooks(airflow_db: Path, connections: Any) -> None:
     dag = load_dag("example_dubbing_hooks.py", "example_dubbing_hooks")
@@ -53,6 +54,7 @@ def test_example_dubbing_hooks(airflow_db: Path, connections: Any) -> None:
     assert stats["created"] == {"camb": 1, "blendvision": 1}
 
 
+@needs_dag_test
 @pytest.mark.timeout(240)
 def test_example_dubbing_sensors(airflow_db: Path, connections: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DUBBING_EXAMPLE_FIRST_WAIT_S", "0.05")

@@ -53,9 +53,19 @@ def test_providers_triggers_lists_both_triggers() -> None:
 # Flask-AppBuilder's imports (Airflow 2.x builds the widgets with them) warn about Flask.
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_providers_manager_sees_both_connection_forms() -> None:
-    # What the connection form is built from: on Airflow 2.x from the hooks' own methods,
-    # on 3.2+ from the declarative provider-info keys.
+    # What the connection form is built from: on Airflow 2.x to 3.1 from the hooks' own
+    # methods, on 3.2+ from the declarative provider-info keys.
+    import importlib.util
+
+    from airflow import __version__ as airflow_version
     from airflow.providers_manager import ProvidersManager
+    from packaging.version import Version
+
+    if Version(airflow_version) < Version("3.2") and importlib.util.find_spec("flask_appbuilder") is None:
+        pytest.skip(
+            "Airflow < 3.2 reads connection forms only through flask_appbuilder/wtforms (the FAB "
+            "provider), which this environment lacks; the forms are then missing for every provider"
+        )
 
     manager = ProvidersManager()
     behaviours = manager.field_behaviours

@@ -15,13 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow import __version__ as airflow_version
+from airflow import __version__ as AIRFLOW_VERSION
+from packaging.version import Version
 
-from tests.conftest import BV_ORG, CAMB_KEY, connection_uri_env, task_rows
+from tests.conftest import BV_ORG, CAMB_KEY, connection_uri_env, needs_dag_test, task_rows
 from tests.dags import sensor_matrix_dags as matrix
 from tests.dags.sensor_matrix_dags import CASES, Case
 
 pytestmark = pytest.mark.airflow
+
+AIRFLOW_LINE = Version(AIRFLOW_VERSION).release[:2]
+AIRFLOW_3_0 = AIRFLOW_LINE == (3, 0)
+# dag.test() on Airflow 3.0 and 3.1 runs failure callbacks without context["exception"] (only the
+# worker's main() sets it there).
+NO_EXCEPTION_IN_CALLBACKS = (3, 0) <= AIRFLOW_LINE < (3, 2)
 
 SECRET_LEAKS = (CAMB_KEY, "bv-test-token-4e8a2c6d0f", "wrong-key-0b9", "wrong-token-5d2")
 
@@ -46,12 +53,18 @@ def bad_connections(connections: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return connections
 
 
+@needs_dag_test
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("soft_fail", [False, True], ids=["hard", "soft_fail"])
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
 def test_every_outcome_in_every_mode(
     airflow_db: Path, bad_connections: Any, mode: str, soft_fail: bool, log_lines: Any
 ) -> None:
+    if AIRFLOW_3_0 and mode == "reschedule":
+        # Airflow's own BaseSensorOperator.run_duration subtracts the first reschedule date, which
+        # 3.0.6 hands it as a str: every reschedule-mode sensor fails its try with a TypeError in
+        # Airflow's code from the second poke on, and is retried.
+        pytest.skip("Airflow 3.0's reschedule mode fails in Airflow's own run_duration (TypeError)")
     matrix.script(bad_connections)
     matrix.SEEN.clear()
     dag = getattr(matrix, matrix.dag_id(mode, soft_fail))
@@ -75,7 +88,9 @@ def test_every_outcome_in_every_mode(
             if case.task_id in matrix.SEEN and matrix.SEEN[case.task_id][0] != "NoneType":
                 assert matrix.SEEN[case.task_id][0] == "AirflowSkipException", case.task_id
             continue
-        _, message, lineage = matrix.SEEN[case.task_id]
+        kind, message, lineage = matrix.SEEN[case.task_id]
+        if kind == "NoneType" and NO_EXCEPTION_IN_CALLBACKS:
+            continue  # the state and tries checked above are the proof there
         text = " | ".join([message, *lineage])
         expected_type = case.exception or "AirflowSensorTimeout"
         assert expected_type in lineage, (case.task_id, lineage)
@@ -87,7 +102,7 @@ def test_every_outcome_in_every_mode(
             assert secret not in text
     assert problems == []
     triggers = stored_trigger_kwargs()
-    if mode == "deferrable" and airflow_version.startswith("3."):
+    if mode == "deferrable" and AIRFLOW_VERSION.startswith("3."):
         # Airflow 3 keeps the trigger rows after dag.test(); Airflow 2 deletes them.
         assert any("alt_format_task_id" in kwargs for kwargs in triggers)
     stored = json.dumps([value for _, _, value in results.values()]) + json.dumps(triggers)

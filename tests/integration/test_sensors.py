@@ -32,6 +32,7 @@ from airflow_provider_dubbing.task_failures import (
 )
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
+from tests.conftest import needs_dag_test
 
 
 def camb_sensor(**kwargs: Any) -> CambAltFormatSensor:
@@ -254,6 +255,7 @@ def test_start_from_trigger_refuses_what_it_cannot_do() -> None:
 
 
 @pytest.mark.airflow
+@needs_dag_test
 @pytest.mark.timeout(240)
 def test_a_start_from_trigger_dag_serializes_and_runs_under_dag_test(
     airflow_db: Any, connections: Any
@@ -272,6 +274,7 @@ def test_a_start_from_trigger_dag_serializes_and_runs_under_dag_test(
 
 
 @pytest.mark.airflow
+@needs_dag_test
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("mode", ["poke", "deferrable"])
 def test_an_outage_is_an_ordinary_failure_that_the_task_retries(
