@@ -18,7 +18,14 @@ import pytest
 from airflow import __version__ as AIRFLOW_VERSION
 from packaging.version import Version
 
-from tests.conftest import BV_ORG, CAMB_KEY, connection_uri_env, needs_dag_test, task_rows
+from tests.conftest import (
+    BV_ORG,
+    CAMB_KEY,
+    NO_EXCEPTION_IN_CALLBACKS,
+    connection_uri_env,
+    needs_dag_test,
+    task_rows,
+)
 from tests.dags import sensor_matrix_dags as matrix
 from tests.dags.sensor_matrix_dags import CASES, Case
 
@@ -26,9 +33,6 @@ pytestmark = pytest.mark.airflow
 
 AIRFLOW_LINE = Version(AIRFLOW_VERSION).release[:2]
 AIRFLOW_3_0 = AIRFLOW_LINE == (3, 0)
-# dag.test() on Airflow 3.0 and 3.1 runs failure callbacks without context["exception"] (only the
-# worker's main() sets it there).
-NO_EXCEPTION_IN_CALLBACKS = (3, 0) <= AIRFLOW_LINE < (3, 2)
 
 SECRET_LEAKS = (CAMB_KEY, "bv-test-token-4e8a2c6d0f", "wrong-key-0b9", "wrong-token-5d2")
 

@@ -32,7 +32,7 @@ from airflow_provider_dubbing.task_failures import (
 )
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
-from tests.conftest import needs_dag_test
+from tests.conftest import NO_EXCEPTION_IN_CALLBACKS, needs_dag_test
 
 
 def camb_sensor(**kwargs: Any) -> CambAltFormatSensor:
@@ -289,9 +289,10 @@ def test_an_outage_is_an_ordinary_failure_that_the_task_retries(
     dag_run = getattr(sensor_outage_dags, f"sensor_outage_{mode}").test()
     state, tries, _ = task_rows(dag_run)["wait"]
     assert (state, tries) == ("failed", 3)
-    seen = sensor_outage_dags.SEEN["wait"]
-    assert [kind for kind, _ in seen] == ["DubbingServiceUnavailable"] * 3
-    assert all("2 failed checks in a row" in message and "500" in message for _, message in seen)
+    if not NO_EXCEPTION_IN_CALLBACKS:
+        seen = sensor_outage_dags.SEEN["wait"]
+        assert [kind for kind, _ in seen] == ["DubbingServiceUnavailable"] * 3
+        assert all("2 failed checks in a row" in message and "500" in message for _, message in seen)
     # Each try: 2 checks, each sent 4 times (the client's 3 retries).
     assert connections.stats()["faults"] == {"500": 3 * 2 * 4}
 
