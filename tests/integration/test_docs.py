@@ -77,7 +77,10 @@ def test_cli_connection_setup(airflow_db: Path, tmp_path: Path) -> None:
             timeout=100,
         )
         assert got.returncode == 0, got.stderr[-3000:]
-        (stored[conn_id],) = json.loads(got.stdout[got.stdout.index("[") :])
+        # Some Airflow lines log to stdout first; the JSON is the last line.
+        (stored[conn_id],) = json.loads(
+            [line for line in got.stdout.splitlines() if line.startswith("[{")][-1]
+        )
     assert stored["camb_default"]["conn_type"] == "camb"
     assert stored["camb_default"]["password"] == "YOUR-CAMB-API-KEY"
     assert stored["blendvision_default"]["conn_type"] == "blendvision"
