@@ -7,6 +7,7 @@ sensors, triggers and operators act on the verdict and never read a status thems
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,3 +117,59 @@ def describe_refusal(error: BaseException, *, conn_id: str, what: str) -> str:
     if status is not None:
         return f"the request for {what} was refused ({status}): {error}"
     return f"the request for {what} was refused: {error}"
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    """What one failed check means for a wait; the sensor and the trigger both act on it.
+
+    :param kind: ``refused`` (asking again cannot help), ``gave_up`` (too many failed
+        checks in a row) or ``passing`` (check again later).
+    :param message: the words for the task failure, the event, or (``passing``) the warning.
+    :param failures: failed checks in a row, this one included (unchanged when refused).
+    :param http_status: the HTTP status of a refusal, when the service answered.
+    :param retry_after_s: how long the service asked us to wait (0 when it did not say).
+    """
+
+    kind: str
+    message: str
+    failures: int
+    http_status: int | None = None
+    retry_after_s: float = 0.0
+
+
+def judge_failed_check(
+    error: DubbingError,
+    *,
+    failures_before: int,
+    max_failures: int,
+    conn_id: str,
+    what: str,
+    max_retry_after_s: float,
+) -> FailedCheck:
+    """The decision on a check that raised ``error`` after ``failures_before`` failed checks in a row.
+
+    :param max_retry_after_s: the longest ``Retry-After`` honoured; longer asks are capped.
+    """
+    if not is_passing_failure(error):
+        return FailedCheck(
+            "refused",
+            describe_refusal(error, conn_id=conn_id, what=what),
+            failures_before,
+            http_status=getattr(error, "status_code", None),
+        )
+    failures = failures_before + 1
+    if failures >= max_failures:
+        return FailedCheck(
+            "gave_up", f"gave up on {what} after {failures} failed checks in a row; last: {error}", failures
+        )
+    asked = getattr(error, "retry_after", None)
+    retry_after_s = (
+        min(max(float(asked), 0.0), max_retry_after_s) if asked is not None and math.isfinite(asked) else 0.0
+    )
+    return FailedCheck(
+        "passing",
+        f"checking {what} failed ({failures} in a row; the wait ends at {max_failures}): {error}",
+        failures,
+        retry_after_s=retry_after_s,
+    )

@@ -56,6 +56,11 @@ class PollSchedule:
         cap = math.inf if self.max_interval_s is None else self.max_interval_s
         return backoff_s(1, nominal, cap, self.jitter, rand)
 
+    def retry_after_cap_s(self, client_cap_s: float) -> float:
+        """The longest ``Retry-After`` a wait honours: the client's own cap, or this
+        schedule's longest wait when that is longer."""
+        return max(client_cap_s, self.max_interval_s or 0.0)
+
     def checks_made_after(self, elapsed_s: float) -> int:
         """How many checks fit in ``elapsed_s`` seconds of waiting at the nominal waits.
 

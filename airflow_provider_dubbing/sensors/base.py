@@ -29,15 +29,16 @@ from airflow_provider_dubbing._compat import (
     conf,
 )
 from airflow_provider_dubbing.client.errors import DubbingError
-from airflow_provider_dubbing.client.outcome import Phase, Verdict, describe_refusal, is_passing_failure
+from airflow_provider_dubbing.client.outcome import Phase, Verdict, judge_failed_check
 from airflow_provider_dubbing.client.polling import PollSchedule
+from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.task_failures import (
     DubbingRequestRefused,
     DubbingServiceUnavailable,
     failure_for,
     remote_failure,
 )
-from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger, retry_after_wait
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
 from airflow_provider_dubbing.triggers.events import WaitEvent
 
 # The deferral timeout Airflow enforces is a safety net behind the trigger's own
@@ -259,24 +260,21 @@ class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # 
         return f"timed out waiting for {self.what}: still {self._last_status or 'unchecked'}"
 
     def _after_failed_check(self, exc: DubbingError) -> None:
-        if not is_passing_failure(exc):
-            raise DubbingRequestRefused(
-                describe_refusal(exc, conn_id=self.conn_id, what=self.what),
-                http_status=getattr(exc, "status_code", None),
-            ) from exc
-        self._failures += 1
-        self._retry_after_s = retry_after_wait(exc, self.schedule, None)
-        if self._failures >= self.max_consecutive_failures:
-            raise DubbingServiceUnavailable(
-                f"gave up on {self.what} after {self._failures} failed checks in a row; last: {exc}"
-            ) from exc
-        self.log.warning(
-            "checking %s failed (%d in a row; the wait ends at %d): %s",
-            self.what,
-            self._failures,
-            self.max_consecutive_failures,
+        failed = judge_failed_check(
             exc,
+            failures_before=self._failures,
+            max_failures=self.max_consecutive_failures,
+            conn_id=self.conn_id,
+            what=self.what,
+            max_retry_after_s=self.schedule.retry_after_cap_s(RetryPolicy().max_retry_after_s),
         )
+        self._failures = failed.failures
+        if failed.kind == "refused":
+            raise DubbingRequestRefused(failed.message, http_status=failed.http_status) from exc
+        if failed.kind == "gave_up":
+            raise DubbingServiceUnavailable(failed.message) from exc
+        self._retry_after_s = failed.retry_after_s
+        self.log.warning("%s", failed.message)
 
     def _announce(self, next_wait_s: float | None) -> None:
         """Log the latest status once, when it changed, with the wait that follows."""

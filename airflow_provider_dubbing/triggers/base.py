@@ -8,7 +8,6 @@ decided here, once.
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 import time
 from abc import abstractmethod
@@ -17,23 +16,13 @@ from typing import Any, ClassVar
 
 from airflow_provider_dubbing._compat import BaseTrigger, TriggerEvent
 from airflow_provider_dubbing.client.errors import DubbingError
-from airflow_provider_dubbing.client.outcome import Phase, Verdict, describe_refusal, is_passing_failure
+from airflow_provider_dubbing.client.outcome import Phase, Verdict, judge_failed_check
 from airflow_provider_dubbing.client.polling import PollSchedule
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.triggers.events import WaitEvent
 
 # How far past the deadline a check already under way may run before it is abandoned.
 CHECK_GRACE_S = 30.0
-
-
-def retry_after_wait(error: BaseException, schedule: PollSchedule, policy: RetryPolicy | None) -> float:
-    """The wait a failed check's ``Retry-After`` asks for, capped like the client caps it
-    (or at the schedule's longest wait, when that is longer); 0 when it asked for none."""
-    asked = getattr(error, "retry_after", None)
-    if asked is None or not math.isfinite(asked):
-        return 0.0
-    cap = max((policy or RetryPolicy()).max_retry_after_s, schedule.max_interval_s or 0.0)
-    return min(max(float(asked), 0.0), cap)
 
 
 class DubbingWaitTrigger(BaseTrigger):
@@ -179,39 +168,29 @@ class DubbingWaitTrigger(BaseTrigger):
                 )
             except DubbingError as exc:
                 checks += 1
-                if not is_passing_failure(exc):
-                    return WaitEvent(
-                        status="refused",
-                        message=describe_refusal(exc, conn_id=self.conn_id, what=self.what),
-                        object_id=self.object_id,
-                        remote_status=last_status,
-                        status_code=getattr(exc, "status_code", None),
-                        checks=checks,
-                    )
-                failures += 1
-                if failures >= self.max_consecutive_failures:
-                    return WaitEvent(
-                        status="error",
-                        message=(
-                            f"gave up on {self.what} after {failures} failed checks in a row; last: {exc}"
-                        ),
-                        object_id=self.object_id,
-                        remote_status=last_status,
-                        checks=checks,
-                    )
-                wait = max(
-                    self.schedule.delay_s(checks, self._rand),
-                    retry_after_wait(exc, self.schedule, self._retry),
-                )
-                wait = self._bounded(wait, deadline)
-                self.log.warning(
-                    "checking %s failed (%d in a row; the wait ends at %d): %s; next check in %.0f s",
-                    self.what,
-                    failures,
-                    self.max_consecutive_failures,
+                failed = judge_failed_check(
                     exc,
-                    wait,
+                    failures_before=failures,
+                    max_failures=self.max_consecutive_failures,
+                    conn_id=self.conn_id,
+                    what=self.what,
+                    max_retry_after_s=self.schedule.retry_after_cap_s(
+                        (self._retry or RetryPolicy()).max_retry_after_s
+                    ),
                 )
+                failures = failed.failures
+                if failed.kind != "passing":
+                    return WaitEvent(
+                        status="refused" if failed.kind == "refused" else "error",
+                        message=failed.message,
+                        object_id=self.object_id,
+                        remote_status=last_status,
+                        status_code=failed.http_status,
+                        checks=checks,
+                    )
+                wait = max(self.schedule.delay_s(checks, self._rand), failed.retry_after_s)
+                wait = self._bounded(wait, deadline)
+                self.log.warning("%s; next check in %.0f s", failed.message, wait)
             else:
                 checks += 1
                 failures = 0

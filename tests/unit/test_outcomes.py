@@ -163,3 +163,32 @@ def test_refusals_name_the_connection_or_the_id(error: BaseException, words: lis
     text = describe_refusal(error, conn_id="c1", what="export 'a1'")
     for word in words:
         assert word in text
+
+
+@pytest.mark.parametrize(
+    ("error", "before", "kind", "failures", "retry_after"),
+    [
+        (NotFoundError("gone", status_code=404), 2, "refused", 2, 0.0),
+        (ServerError("down", status_code=503), 0, "passing", 1, 0.0),
+        (RateLimitError("slow", status_code=429, retry_after=7), 1, "passing", 2, 7.0),
+        (RateLimitError("slow", status_code=429, retry_after=9_999), 0, "passing", 1, 60.0),
+        (ServerError("down", status_code=500), 2, "gave_up", 3, 0.0),
+    ],
+    ids=["refused", "passing", "retry-after", "retry-after-capped", "gave-up"],
+)
+def test_one_decision_for_a_failed_check(
+    error: Exception, before: int, kind: str, failures: int, retry_after: float
+) -> None:
+    from airflow_provider_dubbing.client.outcome import judge_failed_check
+
+    failed = judge_failed_check(
+        error,  # type: ignore[arg-type]
+        failures_before=before,
+        max_failures=3,
+        conn_id="c1",
+        what="export 'a1'",
+        max_retry_after_s=60.0,
+    )
+    assert (failed.kind, failed.failures, failed.retry_after_s) == (kind, failures, retry_after)
+    assert "export 'a1'" in failed.message
+    assert failed.http_status == (404 if kind == "refused" else None)
