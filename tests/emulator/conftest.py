@@ -1,6 +1,6 @@
-"""Fixtures for the emulator's tests: one server per module on 127.0.0.1 port 0, reset before each test.
-
-The credentials are distinctive so a test can prove they never reach a log line.
+"""Fixtures for the emulator's tests: the session's emulator (tests/conftest.py), reset before each
+test, and a client of it. The credentials are the suite's distinctive ones, so a test can prove they
+never reach a log line.
 """
 
 from __future__ import annotations
@@ -12,36 +12,25 @@ import pytest
 
 from airflow_provider_dubbing.emulator.server import EmulatorServer
 from airflow_provider_dubbing.emulator.settings import EmulatorSettings
-
-CAMB_KEY = "camb-key-emulator-tests-5f2e9d"
-BV_TOKEN = "bv-token-emulator-tests-9a1c4b"
-BV_ORG = "org-emulator-tests-77e0"
+from tests.conftest import BV_ORG, BV_TOKEN, CAMB_KEY
 
 
 @pytest.fixture(scope="module")
 def settings() -> EmulatorSettings:
-    return EmulatorSettings(
-        camb_api_key=CAMB_KEY, bv_token=BV_TOKEN, bv_org_id=BV_ORG, pending_polls=2, processing_polls=2
-    )
-
-
-@pytest.fixture(scope="module")
-def running_server(settings: EmulatorSettings) -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, settings=settings) as server:
-        yield server
+    """The settings of the session's emulator, for tests that start a server of their own."""
+    return EmulatorSettings(camb_api_key=CAMB_KEY, bv_token=BV_TOKEN, bv_org_id=BV_ORG)
 
 
 @pytest.fixture
-def server(running_server: EmulatorServer) -> EmulatorServer:
-    """The module's server, with no tasks, jobs, scripts, faults or counts."""
-    running_server.reset()
-    return running_server
+def server(emulator: EmulatorServer) -> EmulatorServer:
+    """The session's server, with no tasks, jobs, scripts, faults or counts."""
+    return emulator
 
 
 @pytest.fixture(scope="module")
-def shared_client(running_server: EmulatorServer) -> Iterator[httpx.Client]:
+def shared_client(emulator_server: EmulatorServer) -> Iterator[httpx.Client]:
     # One client per module: building an httpx client (and its SSL context) per test costs more than the test.
-    with httpx.Client(base_url=running_server.url, timeout=10.0) as http:
+    with httpx.Client(base_url=emulator_server.url, timeout=10.0) as http:
         yield http
 
 

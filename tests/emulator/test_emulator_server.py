@@ -48,9 +48,9 @@ def test_the_context_manager_starts_and_stops(settings: EmulatorSettings) -> Non
         _ = server.port
 
 
-def test_a_busy_port_fails_start_with_an_error(running_server: EmulatorServer) -> None:
+def test_a_busy_port_fails_start_with_an_error(emulator_server: EmulatorServer) -> None:
     with pytest.raises(RuntimeError, match="could not start"):
-        EmulatorServer(port=running_server.port).start()
+        EmulatorServer(port=emulator_server.port).start()
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", ""])
