@@ -13,8 +13,6 @@ from packaging.version import Version
 _AIRFLOW_VERSION = Version(Version(_airflow_version).base_version)
 AIRFLOW_V_3_1_PLUS = Version("3.1.0") <= _AIRFLOW_VERSION
 """From 3.1 a templated id is safe with ``start_from_trigger``: 3.1/3.2 ignore the flag, 3.3 renders."""
-AIRFLOW_V_3_3_PLUS = Version("3.3.0") <= _AIRFLOW_VERSION
-"""Whether this Airflow renders a ``start_from_trigger`` task's trigger kwargs as templates."""
 
 try:
     from airflow.sdk import BaseHook
@@ -64,7 +62,6 @@ from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TriggerEvent  #
 
 __all__ = [
     "AIRFLOW_V_3_1_PLUS",
-    "AIRFLOW_V_3_3_PLUS",
     "AirflowException",
     "AirflowFailException",
     "AirflowNotFoundException",

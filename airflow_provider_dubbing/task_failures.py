@@ -24,10 +24,12 @@ from typing import Any
 from airflow_provider_dubbing._compat import AirflowFailException
 from airflow_provider_dubbing.client.errors import (
     DubbingError,
+    FailureKind,
     PaymentRequiredError,
     RemoteJobFailedError,
     RemoteOutcomeError,
     RemoteTimeoutError,
+    _rebuild,
 )
 
 
@@ -60,7 +62,7 @@ class DubbingRequestRefused(DubbingTaskFailure):
         self.http_status = http_status
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_refused, (self.args[0], self.http_status))
+        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 class DubbingServiceUnavailable(DubbingError):
@@ -68,7 +70,7 @@ class DubbingServiceUnavailable(DubbingError):
     past the client's retries and the wait's tolerance; the task's retries apply."""
 
 
-_REMOTE: dict[str, type[DubbingTaskFailure]] = {
+_REMOTE: dict[FailureKind, type[DubbingTaskFailure]] = {
     RemoteJobFailedError.kind: DubbingJobFailed,
     RemoteTimeoutError.kind: DubbingRemoteTimeout,
     PaymentRequiredError.kind: DubbingPaymentRequired,
@@ -76,7 +78,7 @@ _REMOTE: dict[str, type[DubbingTaskFailure]] = {
 
 
 def remote_failure(
-    kind: str,
+    kind: FailureKind,
     message: str,
     *,
     service: str = "",
@@ -85,7 +87,7 @@ def remote_failure(
     reasons: tuple[str, ...] = (),
 ) -> DubbingTaskFailure:
     """The task failure for a remote outcome of ``kind`` (a :class:`RemoteOutcomeError` ``kind``)."""
-    failure_class = _REMOTE.get(kind, DubbingJobFailed)
+    failure_class = _REMOTE[kind]
     return failure_class(  # type: ignore[call-arg,unused-ignore]
         message, service=service, object_id=object_id, status=status, reasons=reasons
     )
@@ -101,7 +103,3 @@ def failure_for(error: RemoteOutcomeError) -> DubbingTaskFailure:
         status=error.status,
         reasons=error.reasons,
     )
-
-
-def _refused(message: str, http_status: int | None) -> DubbingRequestRefused:
-    return DubbingRequestRefused(message, http_status=http_status)

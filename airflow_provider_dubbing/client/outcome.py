@@ -7,7 +7,6 @@ sensors, triggers and operators act on the verdict and never read a status thems
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from airflow_provider_dubbing.client.errors import (
     RemoteOutcomeError,
     ResponseValidationError,
 )
-from airflow_provider_dubbing.client.retry import is_transient
+from airflow_provider_dubbing.client.retry import asked_wait_s, is_transient
 
 
 class Phase(enum.Enum):
@@ -163,10 +162,7 @@ def judge_failed_check(
         return FailedCheck(
             "gave_up", f"gave up on {what} after {failures} failed checks in a row; last: {error}", failures
         )
-    asked = getattr(error, "retry_after", None)
-    retry_after_s = (
-        min(max(float(asked), 0.0), max_retry_after_s) if asked is not None and math.isfinite(asked) else 0.0
-    )
+    retry_after_s = asked_wait_s(error, max_retry_after_s) or 0.0
     return FailedCheck(
         "passing",
         f"checking {what} failed ({failures} in a row; the wait ends at {max_failures}): {error}",

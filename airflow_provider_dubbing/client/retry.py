@@ -57,10 +57,18 @@ class RetryPolicy:
         self, retry_number: int, error: BaseException, rand: Callable[[], float] = random.random
     ) -> float:
         """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
-        asked = getattr(error, "retry_after", None)
-        if asked is not None and math.isfinite(asked):
-            return min(max(float(asked), 0.0), self.max_retry_after_s)
+        asked = asked_wait_s(error, self.max_retry_after_s)
+        if asked is not None:
+            return asked
         return backoff_s(retry_number, self.initial_delay_s, self.max_delay_s, self.jitter, rand)
+
+
+def asked_wait_s(error: BaseException, cap_s: float) -> float | None:
+    """The wait ``error``'s ``retry_after`` asks for, within 0..``cap_s``; None when it asks for none."""
+    asked = getattr(error, "retry_after", None)
+    if asked is None or not math.isfinite(asked):
+        return None
+    return min(max(float(asked), 0.0), cap_s)
 
 
 def backoff_s(

@@ -226,9 +226,9 @@ class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # 
             # The trigger already logged the final status; this is the worker's side of it.
             self.log.info("resumed after %d checks in the triggerer", payload.checks)
             return payload.result
-        if payload.status == "failed":
+        if payload.status == "failed" and payload.failure is not None:  # the event's own check
             raise remote_failure(
-                payload.failure or "job_failed",
+                payload.failure,
                 payload.message,
                 service=self.service_name,
                 object_id=payload.object_id,

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from airflow_provider_dubbing.client.errors import FailureKind
+
 EventStatus = Literal["success", "failed", "refused", "timeout", "error"]
 
 
@@ -36,7 +38,7 @@ class WaitEvent(BaseModel):
     object_id: str
     result: dict[str, Any] | None = None
     remote_status: str | None = None
-    failure: Literal["job_failed", "timed_out", "payment_required"] | None = None
+    failure: FailureKind | None = None
     reasons: tuple[str, ...] = ()
     status_code: int | None = None
     checks: int = Field(default=0, ge=0)
