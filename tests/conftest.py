@@ -5,6 +5,7 @@ and the async path of a hook."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -197,7 +198,11 @@ def task_rows(dag_run: Any) -> dict[str, tuple[str, int, Any]]:
     """Task id -> (state, try number, return value) of a finished DAG run, from the metadata DB."""
     import sqlite3
 
-    db = sqlite3.connect(_HOME / "airflow.db")
+    with contextlib.closing(sqlite3.connect(_HOME / "airflow.db")) as db:
+        return _task_rows(db, dag_run)
+
+
+def _task_rows(db: Any, dag_run: Any) -> dict[str, tuple[str, int, Any]]:
     rows = db.execute(
         "SELECT task_id, state, try_number FROM task_instance WHERE dag_id = ? AND run_id = ?",
         (dag_run.dag_id, dag_run.run_id),
@@ -210,6 +215,23 @@ def task_rows(dag_run: Any) -> dict[str, tuple[str, int, Any]]:
         ).fetchall()
     }
     return {task_id: (state, tries, values.get(task_id)) for task_id, state, tries in rows}
+
+
+def stored_trigger_kwargs() -> list[str]:
+    """The kwargs of every trigger row Airflow stored (plain text: the test home has no Fernet key)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(_HOME / "airflow.db")) as db:
+        return [str(kwargs) for (kwargs,) in db.execute("SELECT kwargs FROM trigger").fetchall()]
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -30,13 +30,15 @@ ADMIN = Api(name="admin", authenticate=lambda call: None, error=_error)
 
 
 def _admin(handler: Callable[[Call, Any], Answer]) -> Callable[[Call], Answer]:
-    """Parse the JSON body (empty means ``{}``) and turn a bad body into a 400."""
+    """Parse the JSON body (empty means ``{}``), which must be an object, and turn a bad body into a 400."""
 
     def handle(call: Call) -> Answer:
         try:
             body = call.json() if call.body.strip() else {}
         except ValueError:
             return _bad("the body is not valid JSON")
+        if not isinstance(body, dict):
+            return _bad("the body must be a JSON object")
         try:
             return handler(call, body)
         except (ScriptError, FaultConfigError) as exc:
@@ -75,16 +77,12 @@ def _blendvision_source(call: Call, body: Any) -> Answer:
 
 @_admin
 def _set_faults(call: Call, body: Any) -> Answer:
-    if not isinstance(body, dict):
-        return _bad("the body must be a JSON object")
     call.state.faults.configure_from_body(body)
     return Answer(200, {"faults": call.state.faults.describe()})
 
 
 @_admin
 def _queue_faults(call: Call, body: Any) -> Answer:
-    if not isinstance(body, dict):
-        return _bad("the body must be a JSON object")
     call.state.faults.enqueue_from_body(body)
     return Answer(200, {"faults": call.state.faults.describe()})
 

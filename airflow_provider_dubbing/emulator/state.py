@@ -162,16 +162,10 @@ class EmulatorState:
 
     def _camb_steps(self, body: Mapping[str, Any], other_keys: tuple[str, ...]) -> list[Step]:
         return camb_steps_from_body(
-            _object(body), default_pending_polls=self.settings.pending_polls, other_keys=other_keys
+            body, default_pending_polls=self.settings.pending_polls, other_keys=other_keys
         )
 
     def _blendvision_steps(self, body: Mapping[str, Any], other_keys: tuple[str, ...]) -> list[Step]:
         return blendvision_steps_from_body(
-            _object(body), default_processing_polls=self.settings.processing_polls, other_keys=other_keys
+            body, default_processing_polls=self.settings.processing_polls, other_keys=other_keys
         )
-
-
-def _object(body: Any) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise ScriptError("the body must be a JSON object")
-    return body

@@ -36,7 +36,7 @@ def test_the_guide_has_its_pages() -> None:
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
-def test_python_blocks_run(page: Path, tmp_path: Path, emulator_server: object) -> None:
+def test_python_blocks_run(page: Path, tmp_path: Path) -> None:
     if page.name == "testing.md" and needs_dag_test.args[0]:
         pytest.skip(needs_dag_test.kwargs["reason"])
     script = tmp_path / f"{page.stem}.py"

@@ -30,7 +30,7 @@ from airflow_provider_dubbing.exceptions import (
 )
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.hooks.camb import CambHook
-from tests.conftest import BV_ORG, BV_TOKEN, CAMB_KEY, connection_uri_env
+from tests.conftest import BV_ORG, BV_TOKEN, CAMB_KEY, connection_uri_env, dead_port
 
 NO_RETRY = RetryPolicy(max_retries=0)
 # Retries happen for real here, so keep the waits tiny; Retry-After is tested in units.
@@ -428,11 +428,7 @@ def test_blendvision_test_connection_names_401_and_403(
 
 
 def test_test_connection_gives_up_after_one_quick_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = dead_port()
     monkeypatch.setenv(
         "AIRFLOW_CONN_CAMB_DOWN", connection_uri_env("camb", f"http://127.0.0.1:{port}/apis", "k")
     )
@@ -442,12 +438,9 @@ def test_test_connection_gives_up_after_one_quick_attempt(monkeypatch: pytest.Mo
 
 
 def test_no_secret_reachable_from_connection_errors(connections: Any, via: Any, monkeypatch: Any) -> None:
-    import socket
     import traceback
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = dead_port()
     monkeypatch.setenv(
         "AIRFLOW_CONN_CAMB_DOWN", connection_uri_env("camb", f"http://127.0.0.1:{port}/apis", CAMB_KEY)
     )

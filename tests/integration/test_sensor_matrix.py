@@ -8,22 +8,21 @@ the exception a callback recorded, and checks them against the outcome table.
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow import __version__ as AIRFLOW_VERSION
-from packaging.version import Version
 
 from tests.conftest import (
+    AIRFLOW_LINE,
     BV_ORG,
+    BV_TOKEN,
     CAMB_KEY,
     NO_EXCEPTION_IN_CALLBACKS,
     connection_uri_env,
     needs_dag_test,
+    stored_trigger_kwargs,
     task_rows,
 )
 from tests.dags import sensor_matrix_dags as matrix
@@ -31,16 +30,9 @@ from tests.dags.sensor_matrix_dags import CASES, Case
 
 pytestmark = pytest.mark.airflow
 
-AIRFLOW_LINE = Version(AIRFLOW_VERSION).release[:2]
 AIRFLOW_3_0 = AIRFLOW_LINE == (3, 0)
 
-SECRET_LEAKS = (CAMB_KEY, "bv-test-token-4e8a2c6d0f", "wrong-key-0b9", "wrong-token-5d2")
-
-
-def stored_trigger_kwargs() -> list[str]:
-    """The kwargs of every trigger row Airflow stored (plain text: the test home has no Fernet key)."""
-    db = sqlite3.connect(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db")
-    return [str(kwargs) for (kwargs,) in db.execute("SELECT kwargs FROM trigger").fetchall()]
+SECRET_LEAKS = (CAMB_KEY, BV_TOKEN, "wrong-key-0b9", "wrong-token-5d2")
 
 
 @pytest.fixture
@@ -106,7 +98,7 @@ def test_every_outcome_in_every_mode(
             assert secret not in text
     assert problems == []
     triggers = stored_trigger_kwargs()
-    if mode == "deferrable" and AIRFLOW_VERSION.startswith("3."):
+    if mode == "deferrable" and AIRFLOW_LINE >= (3, 0):
         # Airflow 3 keeps the trigger rows after dag.test(); Airflow 2 deletes them.
         assert any("alt_format_task_id" in kwargs for kwargs in triggers)
     stored = json.dumps([value for _, _, value in results.values()]) + json.dumps(triggers)

@@ -32,7 +32,7 @@ from airflow_provider_dubbing.task_failures import (
 )
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
-from tests.conftest import AIRFLOW_LINE, NO_EXCEPTION_IN_CALLBACKS, needs_dag_test
+from tests.conftest import AIRFLOW_LINE, NO_EXCEPTION_IN_CALLBACKS, needs_dag_test, task_rows
 
 
 def camb_sensor(**kwargs: Any) -> CambAltFormatSensor:
@@ -261,12 +261,11 @@ def test_a_start_from_trigger_dag_serializes_and_runs_under_dag_test(
     airflow_db: Any, connections: Any
 ) -> None:
     from tests.dags.sensor_start_from_trigger_dags import dag
-    from tests.integration.test_example_dags import task_results
 
     connections.script_camb_task("t-sft", pending_polls=2)
     dag_run = dag.test()
     assert dag_run.state == "success"
-    state, value = task_results(dag_run)["wait"]
+    state, _, value = task_rows(dag_run)["wait"]
     assert state == "success"
     assert value["task_id"] == "t-sft"
     assert value["status"] == "SUCCESS"
@@ -280,7 +279,6 @@ def test_a_start_from_trigger_dag_serializes_and_runs_under_dag_test(
 def test_an_outage_is_an_ordinary_failure_that_the_task_retries(
     airflow_db: Any, connections: Any, mode: str
 ) -> None:
-    from tests.conftest import task_rows
     from tests.dags import sensor_outage_dags
 
     connections.script_camb_task("t-outage", pending_polls=1)
