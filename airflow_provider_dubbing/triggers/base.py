@@ -19,6 +19,7 @@ from airflow_provider_dubbing.client.errors import DubbingError
 from airflow_provider_dubbing.client.outcome import Phase, Verdict, judge_failed_check
 from airflow_provider_dubbing.client.polling import PollSchedule
 from airflow_provider_dubbing.client.retry import RetryPolicy
+from airflow_provider_dubbing.client.timeouts import within
 from airflow_provider_dubbing.triggers.events import WaitEvent
 
 # How far past the deadline a check already under way may run before it is abandoned.
@@ -234,7 +235,7 @@ class DubbingWaitTrigger(BaseTrigger):
     async def _bounded_check(self, deadline: float | None) -> Verdict:
         if deadline is None:
             return await self.acheck()
-        return await asyncio.wait_for(self.acheck(), max(deadline - self._now(), 0.0) + CHECK_GRACE_S)
+        return await within(self.acheck(), max(deadline - self._now(), 0.0) + CHECK_GRACE_S)
 
     def _bounded(self, wait: float, deadline: float | None) -> float:
         # Never sleep past the deadline: one last check happens there, as in poke mode.
