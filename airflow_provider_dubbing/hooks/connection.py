@@ -8,7 +8,11 @@ loop's own thread risks a deadlock (see AIRFLOW.md in the project notes).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,8 +91,47 @@ def base_url_text(conn_id: str, host: str | None, port: int | None, schema: str 
     return text
 
 
+# How long the triggerer reuses a connection it read. Thousands of triggers of one
+# connection would otherwise each queue a lookup on asgiref's one sync thread (5,000 took
+# seconds, see BENCHMARKS.md); a minute bounds how long a rotated secret goes unseen.
+ASYNC_LOOKUP_TTL_S = 60.0
+
+_lookups: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, tuple[float, asyncio.Future[ConnectionFields]]]
+] = weakref.WeakKeyDictionary()
+
+
+def _forget_after_fork() -> None:
+    _lookups.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Airflow 2's task runner forks
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 async def aload_connection_fields(conn_id: str) -> ConnectionFields:
-    """:func:`load_connection_fields` for async code: the lookup runs in a worker thread."""
+    """:func:`load_connection_fields` for async code: the lookup runs in a worker thread.
+
+    Within one event loop, concurrent and later lookups of ``conn_id`` share one lookup
+    for :data:`ASYNC_LOOKUP_TTL_S` seconds; a failed lookup is not kept. The lookup is a
+    task of its own, so a caller cancelled while waiting does not cancel it for the others.
+    """
     from asgiref.sync import sync_to_async
 
-    return await sync_to_async(load_connection_fields)(conn_id)
+    loop = asyncio.get_running_loop()
+    # The tasks refer back to their loop, so the weak key alone would keep closed loops.
+    for closed in [other for other in _lookups if other.is_closed()]:
+        del _lookups[closed]
+    per_loop = _lookups.setdefault(loop, {})
+    now = time.monotonic()
+    entry = per_loop.get(conn_id)
+    if entry is None or entry[0] <= now:
+        lookup = loop.create_task(sync_to_async(load_connection_fields)(conn_id))
+        entry = per_loop[conn_id] = (now + ASYNC_LOOKUP_TTL_S, lookup)
+
+        def forget_failure(task: asyncio.Future[ConnectionFields]) -> None:
+            if (task.cancelled() or task.exception() is not None) and per_loop.get(conn_id) is entry:
+                del per_loop[conn_id]
+
+        lookup.add_done_callback(forget_failure)
+    return await asyncio.shield(entry[1])

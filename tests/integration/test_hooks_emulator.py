@@ -13,6 +13,7 @@ import pytest
 from airflow_provider_dubbing.blendvision.models import DubbingStatus
 from airflow_provider_dubbing.camb.models import AltFormatStatus
 from airflow_provider_dubbing.client.retry import RetryPolicy
+from airflow_provider_dubbing.client.streams import AsyncStreamTransport
 from airflow_provider_dubbing.exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
@@ -386,9 +387,53 @@ def test_async_calls_in_one_loop_share_one_pooled_connection(connections: Any) -
         for _ in range(5):
             assert (await hook.aget_alt_format_status("t-p")).status == "PENDING"
         client = await shared_async_client(connections.camb_base_url)
-        return len(client._transport._pool.connections)  # type: ignore[attr-defined]
+        transport = client._transport  # httpx keeps the one it was given here
+        assert isinstance(transport, AsyncStreamTransport)
+        return transport.connections_opened
 
     assert asyncio.run(run()) == 1
+
+
+def test_many_concurrent_async_calls_open_no_more_than_the_pool_size(connections: Any) -> None:
+    from airflow_provider_dubbing.client.pool import ASYNC_MAX_CONNECTIONS, shared_async_client
+
+    connections.script_camb_task("t-p", [{"status": "PENDING"}])
+
+    async def run() -> int:
+        hooks = [CambHook() for _ in range(60)]
+        answers = await asyncio.gather(*(hook.aget_alt_format_status("t-p") for hook in hooks))
+        assert {answer.status for answer in answers} == {"PENDING"}
+        transport = (await shared_async_client(connections.camb_base_url))._transport
+        assert isinstance(transport, AsyncStreamTransport)
+        return transport.connections_opened
+
+    assert 1 <= asyncio.run(run()) <= ASYNC_MAX_CONNECTIONS
+    assert connections.stats()["requests"] == 60
+
+
+def test_hooks_of_one_connection_in_one_loop_share_one_lookup(
+    connections: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_dubbing.hooks import connection
+
+    looked_up: list[str] = []
+    real = connection.load_connection_fields
+
+    def counting(conn_id: str) -> Any:
+        looked_up.append(conn_id)
+        return real(conn_id)
+
+    monkeypatch.setattr(connection, "load_connection_fields", counting)
+    connections.script_camb_task("t-p", [{"status": "PENDING"}])
+
+    async def run() -> None:
+        await asyncio.gather(*(CambHook().aget_alt_format_status("t-p") for _ in range(20)))
+        await CambHook().aget_alt_format_status("t-p")
+
+    asyncio.run(run())
+    assert looked_up == ["camb_default"]
+    asyncio.run(run())  # another loop (another triggerer run) reads it afresh
+    assert looked_up == ["camb_default", "camb_default"]
 
 
 def test_invalid_decimal_is_refused_before_any_request(connections: Any, via: Any) -> None:
