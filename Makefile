@@ -11,7 +11,7 @@ AF2 := $(VENV)/airflow-2.11.2
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help demo test lint typecheck pytest pytest-af3 pytest-af2 emulator venvs lock clean \
-	chromium browser-test matrix dist-check
+	chromium browser-test matrix dist-check bench
 
 help:
 	@echo "make demo   run the example DAG end to end against the local emulator (Airflow 3.3.2)"
@@ -21,6 +21,7 @@ help:
 	@echo "make matrix the test suite on Airflow 2.10.5 2.11.2 3.0.6 3.1.8 3.2.2 3.3.2 x Python 3.11 3.12"
 	@echo "make dist-check  build wheel+sdist, twine check, install the wheel where only Airflow is"
 	@echo "make lock   re-resolve requirements/*.txt (pinned test environments; LOCK_VERSIONS=...)"
+	@echo "make bench  the triggerer benchmark: our triggers vs Airflow's HTTP sensor trigger (~20 min)"
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)/tools
@@ -68,6 +69,17 @@ $(VENV)/airflow-%/.browser: requirements/browser.txt $(VENV)/airflow-%/.installe
 browser-test: chromium $(AF3)/.browser $(AF2)/.browser
 	$(AF3)/bin/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
 	$(AF2)/bin/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+# The benchmark's extra packages (Airflow's HTTP provider, the candidate transport) on top of
+# the 3.3.2 environment, like the browser test's; redone whenever that is re-synced.
+$(AF3)/.bench: requirements/bench.txt $(AF3)/.installed
+	$(UV) pip install -q --python $(AF3)/bin/python -r requirements/bench.txt -c requirements/airflow-3.3.2.txt
+	touch $@
+
+# Prints the table and the goal lines; results in test-output/bench/. BENCH_ARGS narrows it:
+# make bench BENCH_ARGS="--n 1000 --rounds 1"
+bench: $(AF3)/.bench
+	$(AF3)/bin/python -m benchmarks $(BENCH_ARGS)
 
 demo: $(AF3)/.installed
 	$(AF3)/bin/python scripts/demo.py

@@ -56,8 +56,10 @@ def measure(design: str, count: int, interval_s: float, window_s: float) -> dict
         )
     finally:
         assert server.stdin is not None
+        assert server.stdout is not None
         server.stdin.close()
         server.wait(timeout=30)
+        server.stdout.close()
     lines = [line for line in done.stdout.splitlines() if line.startswith('{"design"')]
     if done.returncode != 0 or not lines:
         return {"design": design, "n": count, "failed": done.stderr[-2000:]}

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from benchmarks.server import BV_ORG, BV_TOKEN, CAMB_KEY
@@ -134,12 +135,18 @@ async def measure(design: str, count: int, interval_s: float, window_s: float, p
     warmup_cpu = time.process_time() - cpu_start
     await asyncio.to_thread(admin, port, "reset")
     profiler = _profiler()
+    sampler = _sampler()
     cpu0, wall0 = time.process_time(), time.monotonic()
     await asyncio.sleep(window_s)
     cpu1, wall1 = time.process_time(), time.monotonic()
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(os.environ["BENCH_PROFILE"])
+    if sampler is not None:
+        sampler.stop()
+        profile_summary: str | None = sampler.summary(40)
+    else:
+        profile_summary = None
     rss_after = rss_bytes()
     stats = await asyncio.to_thread(admin, port, "stats")
     ended = [t for t in tasks if t.done()]
@@ -165,6 +172,7 @@ async def measure(design: str, count: int, interval_s: float, window_s: float, p
         "ended": len(ended),
         "errors": errors[:3],
         "survived_cancel": survived,
+        "profile": profile_summary,
         "events": [str(e)[:300] for e in events[:3]],
     }
 
@@ -184,6 +192,17 @@ async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> int:
             task.cancel()
         _, pending = await asyncio.wait(pending, timeout=5.0)
     return survived
+
+
+def _sampler() -> Any:
+    # BENCH_SAMPLE=path: sample the loop's stack during the window, summary into that file.
+    if not os.environ.get("BENCH_SAMPLE"):
+        return None
+    from benchmarks.sampler import Sampler
+
+    sampler = Sampler()
+    sampler.start()
+    return sampler
 
 
 def _profiler() -> Any:
@@ -213,6 +232,9 @@ def main(argv: list[str]) -> None:
     )
     set_connections(port)
     result = asyncio.run(measure(design, count, interval_s, window_s, port))
+    profile = result.pop("profile")
+    if profile is not None:
+        Path(os.environ["BENCH_SAMPLE"]).write_text(profile + "\n")
     print(json.dumps(result), flush=True)
 
 
