@@ -121,17 +121,14 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
         now = time.monotonic()
         while origin.idle:
             conn = origin.idle.pop()
+            # A connection the server closed while idle has its EOF read already, so it is
+            # skipped here. One closed after this point fails the request: it may have been
+            # sent, so resending is left to the retry policy, which knows what is idempotent.
             if conn.is_reusable(now, self._keepalive_expiry_s):
-                try:
-                    return await self._send(origin, conn, request, body, timeouts)
-                except _StaleConnection:
-                    continue  # closed by the server while idle: nothing was read, try afresh
+                return await self._send(origin, conn, request, body, timeouts)
             conn.close()
         conn = await self._open(key, timeouts.get("connect"))
-        try:
-            return await self._send(origin, conn, request, body, timeouts)
-        except _StaleConnection:
-            raise httpx.RemoteProtocolError("the server closed the connection without answering") from None
+        return await self._send(origin, conn, request, body, timeouts)
 
     async def _open(self, key: tuple[str, str, int], timeout_s: float | None) -> _Connection:
         scheme, host, port = key
@@ -178,22 +175,12 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
             data = (data or b"") + (conn.h11.send(h11.Data(data=body)) or b"")
         data = (data or b"") + (conn.h11.send(h11.EndOfMessage()) or b"")
         conn.writer.write(data)
-        answered = False
         head: h11.Response | None = None
         chunks: list[bytes] = []
         while True:
             event = conn.h11.next_event()
             if event is h11.NEED_DATA:
-                try:
-                    received = await conn.reader.read(_READ_SIZE)
-                except ConnectionError:
-                    if answered:
-                        raise
-                    raise _StaleConnection from None
-                if not received and not answered:
-                    raise _StaleConnection
-                answered = True
-                conn.h11.receive_data(received)
+                conn.h11.receive_data(await conn.reader.read(_READ_SIZE))
             elif isinstance(event, h11.InformationalResponse):
                 continue
             elif isinstance(event, h11.Response):
@@ -218,10 +205,6 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
                 conn.close()
             origin.idle.clear()
         self._origins.clear()
-
-
-class _StaleConnection(Exception):
-    """A reused connection closed before any byte of the answer arrived."""
 
 
 @contextmanager
