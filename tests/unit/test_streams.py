@@ -283,3 +283,60 @@ def dead_port() -> int:
     from tests.conftest import dead_port as free_port
 
     return free_port()
+
+
+def _self_signed(tmp: Any) -> tuple[str, str]:
+    """A certificate for ``localhost`` and its key, as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_https_verifies_the_certificate_and_reuses_the_connection(tmp_path: Any) -> None:
+    cert, key = _self_signed(tmp_path)
+
+    async def go() -> None:
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_context.load_cert_chain(cert, key)
+        server = Server(lambda _: OK)
+        listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=server_context)
+        url = f"https://localhost:{listener.sockets[0].getsockname()[1]}/"
+        trusting = AsyncStreamTransport(ssl_context=ssl.create_default_context(cafile=cert))
+        async with httpx.AsyncClient(transport=trusting) as http:
+            for _ in range(2):
+                assert (await http.get(url)).status_code == 200
+        assert trusting.connections_opened == 1
+        stranger = AsyncStreamTransport(ssl_context=ssl.create_default_context())
+        async with httpx.AsyncClient(transport=stranger) as http:
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await http.get(url)
+        listener.close()
+        await listener.wait_closed()
+
+    run(go())
