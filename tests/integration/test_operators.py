@@ -281,3 +281,35 @@ def test_extra_link_is_stored_for_the_ui(airflow_db: Path, connections: Any) -> 
     dag_run = ops.ops_wait_worker.test()
     xcoms = rows(airflow_db, dag_run)[("create_job", -1)]["xcom"]
     assert xcoms["_link_BlendVisionDubbingJobLink"] == xcoms["blendvision_console_url"]
+
+
+@pytest.mark.skipif(AIRFLOW_LINE >= (3, 0), reason="Airflow 3 asks the link on the worker (test above)")
+def test_extra_link_reads_the_console_url_the_task_pushed(airflow_db: Path, connections: Any) -> None:
+    from airflow.models.taskinstancekey import TaskInstanceKey
+
+    from airflow_provider_dubbing.links.blendvision import BlendVisionDubbingJobLink
+
+    connections.script_blendvision_source(ops.BV_SOURCE, processing_polls=0)
+    connections.script_camb_run(ops.CAMB_RUN, pending_polls=0)
+    dag_run = ops.ops_wait_worker.test()
+    job_id = rows(airflow_db, dag_run)[("create_job", -1)]["xcom"]["dubbing_job_id"]
+    key = TaskInstanceKey(dag_run.dag_id, "create_job", dag_run.run_id, 1, -1)
+    link = BlendVisionDubbingJobLink().get_link(ops.ops_wait_worker.get_task("create_job"), ti_key=key)
+    assert link == f"https://app.one.blendvision.com/cms/dubbing/{job_id}"
+    missing = TaskInstanceKey(dag_run.dag_id, "export", dag_run.run_id, 1, -1)
+    assert BlendVisionDubbingJobLink().get_link(ops.ops_wait_worker.get_task("export"), ti_key=missing) == ""
+
+
+def test_the_console_url_comes_from_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+    from tests.conftest import connection_uri_env
+
+    extra = {"org_id": "o", "console_url": "https://console.example/orgs/o/dubbing/{job_id}?tab=outputs"}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BV_CONSOLE", connection_uri_env("blendvision", "https://api.example", "t", extra)
+    )
+    hook = BlendVisionHook("bv_console")
+    assert (
+        hook.dubbing_job_console_url("j 1/2")
+        == "https://console.example/orgs/o/dubbing/j%201%2F2?tab=outputs"
+    )
