@@ -34,6 +34,13 @@ pytestmark = [pytest.mark.airflow, needs_dag_test, pytest.mark.timeout(300)]
 MODES = ["worker", "deferred"]
 
 
+def skip_retried_deferral_on_3_0(mode: str) -> None:
+    if AIRFLOW_LINE == (3, 0) and mode == "deferred":
+        # Seen on 3.0.6 only: dag.test() re-runs a retried deferred try without running its
+        # trigger again (no request reaches the emulator), so every try fails alike.
+        pytest.skip("Airflow 3.0's dag.test() does not run the trigger of a retried deferred try")
+
+
 def rows(home: Path, dag_run: Any) -> dict[tuple[str, int], dict[str, Any]]:
     """(task id, map index) -> state, tries and every XCom of that task instance."""
     with contextlib.closing(sqlite3.connect(home / "airflow.db")) as db:
@@ -135,6 +142,7 @@ def test_a_retry_reattaches_to_the_work_the_first_try_started(
     # same job or export still running and waits for it: one create in all.
     connections.script_blendvision_source(ops.BV_SOURCE, processing_polls=1)
     connections.script_camb_run(ops.CAMB_RUN, pending_polls=1)
+    skip_retried_deferral_on_3_0(mode)
     # The create is answered; then 2 checks of 4 attempts each (the client's 3 retries) get 503.
     # A queue, not a callback between tries: Airflow 3.0's dag.test() runs no retry callbacks.
     connections.queue_faults(["none"] + ["503"] * 8)
@@ -155,6 +163,7 @@ def test_a_retry_reattaches_to_the_work_the_first_try_started(
 def test_failed_work_is_retried_with_new_work(
     airflow_db: Path, connections: Any, mode: str, service: str
 ) -> None:
+    skip_retried_deferral_on_3_0(mode)
     connections.script_blendvision_source(
         ops.BV_SOURCE,
         processing_polls=1,
