@@ -87,7 +87,9 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
     name. A later try of the same task instance (a retry, or a clear after a failure)
     checks that id first: running, succeeded or payment-required work is reattached to;
     only work that failed or timed out on the service's side (or no longer exists) is
-    started again. The note is deleted when the task succeeds.
+    started again. The note outlives the task's success (Airflow may retry a try that in
+    fact succeeded), so clearing a succeeded task returns the same work; a new DAG run
+    starts new work.
 
     :param wait_for_completion: wait until the work ends and return its final dict
         (default); False returns the new object's dict at once.
@@ -175,12 +177,10 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
             verdict = self._start(work)
         self.publish(context)
         if not self.wait_for_completion:
-            result = (verdict or self._check_once()).result
-            work.forget()
-            return result
+            return (verdict or self._check_once()).result
         if verdict is not None and verdict.is_final:
             return self._finish(
-                work, WaitEvent.for_verdict(verdict, object_id=self.object_id, checks=1).to_payload()
+                WaitEvent.for_verdict(verdict, object_id=self.object_id, checks=1).to_payload()
             )
         if verdict is not None:
             self.log.info("%s", verdict.announcement(self.schedule.nominal_s(1)))
@@ -201,17 +201,16 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
                 if self.wait_timeout_s is None
                 else timedelta(seconds=self.wait_timeout_s + DEFER_TIMEOUT_GRACE_S),
             )
-        return self._finish(work, trigger.wait_here())
+        return self._finish(trigger.wait_here())
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Act on the trigger's event: return the final dict, or fail (see the class docstring)."""
-        return self._finish(StartedWork.for_task(context, self.service_name), event)
+        return self._finish(event)
 
-    def _finish(self, work: StartedWork, event: dict[str, Any] | None) -> Any:
+    def _finish(self, event: dict[str, Any] | None) -> Any:
         payload = read_wait_event(event, f"{self.noun} {self.started_id!r}")
         self._set_started_id(payload.object_id)
         if payload.status == "success":
-            work.forget()
             return payload.result
         raise failure_for_event(payload, service=self.service_name, timeout=DubbingWaitTimeout, final=False)
 
@@ -246,8 +245,8 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
             raise failure_for_call(exc, conn_id=self.conn_id, what=f"a new {self.noun}") from exc
         if self.started_id is None:  # pragma: no cover - a subclass bug, not a service answer
             raise RuntimeError(f"{type(self).__name__}.start() did not set the new id")
-        work.record(self.started_id)
-        self.log.info("started %s", self.what)
+        key = work.record(self.started_id)
+        self.log.info("started %s (noted in Airflow Variable %s for later tries)", self.what, key)
         return verdict
 
     def _check_once(self) -> Verdict:

@@ -2,10 +2,15 @@
 
 Airflow clears a task instance's XComs when a new try starts (on every line, 2.10 to
 3.3), so the note lives in an Airflow Variable keyed by the task instance (DAG, run,
-task, map index), written as soon as the service has answered the create call and
-deleted once the task succeeds. A later try, or a manual clear of a failed task, reads
-it first. Variables work from tasks on every supported line: the metadata DB on
-Airflow 2, the Task SDK's execution API on Airflow 3.
+task, map index), written as soon as the service has answered the create call. A later
+try, or a clear of the task, reads it first. Variables work from tasks on every
+supported line: the metadata DB on Airflow 2, the Task SDK's execution API on Airflow 3.
+
+The note is kept after the task succeeds, on purpose: Airflow can retry a task whose
+try had in fact succeeded (a scheduler and executor disagreeing about its state was
+seen under ``airflow standalone`` on 3.3.2), and that retry must find the finished work
+rather than pay for it again. One small Variable per task instance that started work
+is the price; see the operators guide for clearing old ones.
 """
 
 from __future__ import annotations
@@ -67,8 +72,8 @@ class StartedWork:
         object_id = note.get("object_id")
         return str(object_id) if object_id else None
 
-    def record(self, object_id: str) -> None:
-        """Note ``object_id`` as the work this task instance started."""
+    def record(self, object_id: str) -> str:
+        """Note ``object_id`` as the work this task instance started; returns the Variable's key."""
         note = {
             **self.identity,
             "service": self.service,
@@ -76,7 +81,4 @@ class StartedWork:
             "recorded_at": datetime.now(timezone.utc).isoformat(),
         }
         Variable.set(self.key, json.dumps(note, sort_keys=True))
-
-    def forget(self) -> None:
-        """Drop the note: the task succeeded, so a new run of it should start new work."""
-        Variable.delete(self.key)
+        return self.key
