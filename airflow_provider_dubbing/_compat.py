@@ -28,12 +28,21 @@ except ImportError:
         from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef,unused-ignore]
 
 try:
-    from airflow.sdk import BaseSensorOperator, PokeReturnValue
+    from airflow.sdk import BaseOperator, BaseOperatorLink, BaseSensorOperator, PokeReturnValue, Variable
 except ImportError:  # Airflow 2.x
+    from airflow.models import BaseOperator, Variable  # type: ignore[no-redef,attr-defined,unused-ignore]
+    from airflow.models.baseoperatorlink import (  # type: ignore[no-redef,attr-defined,unused-ignore]
+        BaseOperatorLink,
+    )
     from airflow.sensors.base import (  # type: ignore[no-redef,attr-defined,unused-ignore]
         BaseSensorOperator,
         PokeReturnValue,
     )
+
+try:
+    from airflow.sdk.execution_time.xcom import XCom
+except ImportError:  # Airflow 2.x
+    from airflow.models.xcom import XCom  # type: ignore[no-redef,attr-defined,unused-ignore]
 
 try:
     from airflow.sdk.exceptions import (
@@ -68,11 +77,15 @@ __all__ = [
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "BaseHook",
+    "BaseOperator",
+    "BaseOperatorLink",
     "BaseSensorOperator",
     "BaseTrigger",
     "PokeReturnValue",
     "StartTriggerArgs",
     "TriggerEvent",
+    "Variable",
+    "XCom",
     "conf",
     "mask_secret",
 ]

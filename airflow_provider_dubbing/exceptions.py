@@ -31,6 +31,7 @@ from airflow_provider_dubbing.task_failures import (
     DubbingRequestRefused,
     DubbingServiceUnavailable,
     DubbingTaskFailure,
+    DubbingWaitTimeout,
 )
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "DubbingRequestRefused",
     "DubbingServiceUnavailable",
     "DubbingTaskFailure",
+    "DubbingWaitTimeout",
     "InvalidInputError",
     "NotFoundError",
     "PaymentRequiredError",

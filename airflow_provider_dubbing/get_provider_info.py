@@ -17,12 +17,12 @@ BLENDVISION = "BlendVision One"
 
 
 def get_provider_info() -> dict[str, Any]:
-    """The provider's metadata: integrations, hooks, sensors, triggers and connection types."""
+    """The provider's metadata: integrations, hooks, operators, sensors, triggers, links, connections."""
     return {
         "package-name": "airflow-provider-dubbing",
         "name": "Dubbing (CAMB.AI, BlendVision One)",
         "description": (
-            "Hooks, deferrable sensors and triggers for dubbing services: "
+            "Hooks, operators, deferrable sensors and triggers for dubbing services: "
             "CAMB.AI alt-format exports and BlendVision One dubbing jobs."
         ),
         "versions": [__version__],
@@ -45,6 +45,13 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_dubbing.hooks.blendvision"],
             },
         ],
+        "operators": [
+            {"integration-name": CAMB, "python-modules": ["airflow_provider_dubbing.operators.camb"]},
+            {
+                "integration-name": BLENDVISION,
+                "python-modules": ["airflow_provider_dubbing.operators.blendvision"],
+            },
+        ],
         "sensors": [
             {"integration-name": CAMB, "python-modules": ["airflow_provider_dubbing.sensors.camb"]},
             {
@@ -59,6 +66,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_dubbing.triggers.blendvision"],
             },
         ],
+        "extra-links": ["airflow_provider_dubbing.links.blendvision.BlendVisionDubbingJobLink"],
         "connection-types": [
             {
                 "connection-type": CAMB_CONN_TYPE,

@@ -10,8 +10,13 @@ contract:
 - :class:`DubbingServiceUnavailable` is deliberately *not* an ``AirflowException``: the
   service could not be reached or kept answering badly, so the task's own ``retries``
   apply, and ``soft_fail`` does not hide it, in poke mode and deferred mode alike.
-- Our own wait running out is Airflow's ``AirflowSensorTimeout`` (no retries; skipped
-  with ``soft_fail``), on both Airflow lines.
+- Our own wait running out is Airflow's ``AirflowSensorTimeout`` for a sensor (no
+  retries; skipped with ``soft_fail``) and :class:`DubbingWaitTimeout` for an operator,
+  on both Airflow lines.
+- An operator that *started* the work fails a remote ``ERROR``, ``TIMEOUT`` or
+  ``DUBBING_STATUS_FAILED`` with the plain :class:`.RemoteJobFailedError` or
+  :class:`.RemoteTimeoutError` instead (``final=False``): the task's retries apply, and a
+  retry starts new work. ``PAYMENT_REQUIRED`` stays final: paying is a person's job.
 
 Each remote failure class is also the matching error of :mod:`.client.errors`, so
 ``except PaymentRequiredError`` catches it outside Airflow's vocabulary too.
@@ -19,6 +24,7 @@ Each remote failure class is also the matching error of :mod:`.client.errors`, s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_dubbing._compat import AirflowFailException
@@ -31,6 +37,8 @@ from airflow_provider_dubbing.client.errors import (
     RemoteTimeoutError,
     _rebuild,
 )
+from airflow_provider_dubbing.client.outcome import describe_refusal, is_passing_failure
+from airflow_provider_dubbing.triggers.events import WaitEvent
 
 
 class DubbingTaskFailure(AirflowFailException):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
@@ -65,6 +73,11 @@ class DubbingRequestRefused(DubbingTaskFailure):
         return (_rebuild, (type(self), self.args, self.__dict__))
 
 
+class DubbingWaitTimeout(DubbingTaskFailure):
+    """An operator's own wait (``wait_timeout``) ran out before the work ended. The work may
+    still be running on the service; clearing the task later reattaches to it."""
+
+
 class DubbingServiceUnavailable(DubbingError):
     """Checks kept failing (connection errors, timeouts, 429, 5xx, unreadable answers)
     past the client's retries and the wait's tolerance; the task's retries apply."""
@@ -77,6 +90,12 @@ _REMOTE: dict[FailureKind, type[DubbingTaskFailure]] = {
 }
 
 
+_RETRYABLE: dict[FailureKind, type[RemoteOutcomeError]] = {
+    RemoteJobFailedError.kind: RemoteJobFailedError,
+    RemoteTimeoutError.kind: RemoteTimeoutError,
+}
+
+
 def remote_failure(
     kind: FailureKind,
     message: str,
@@ -85,16 +104,22 @@ def remote_failure(
     object_id: str = "",
     status: str = "",
     reasons: tuple[str, ...] = (),
-) -> DubbingTaskFailure:
-    """The task failure for a remote outcome of ``kind`` (a :class:`RemoteOutcomeError` ``kind``)."""
-    failure_class = _REMOTE[kind]
-    return failure_class(  # type: ignore[call-arg,unused-ignore]
-        message, service=service, object_id=object_id, status=status, reasons=reasons
-    )
+    final: bool = True,
+) -> Exception:
+    """The task failure for a remote outcome of ``kind`` (a :class:`RemoteOutcomeError` ``kind``).
+
+    :param final: fail without retries (a sensor, a read). False for an operator that
+        started the work: a failed or timed-out run is then retried, and the retry starts
+        new work; payment required stays final.
+    """
+    ids: dict[str, Any] = {"service": service, "object_id": object_id, "status": status, "reasons": reasons}
+    if not final and kind in _RETRYABLE:
+        return _RETRYABLE[kind](message, **ids)
+    return _REMOTE[kind](message, **ids)
 
 
-def failure_for(error: RemoteOutcomeError) -> DubbingTaskFailure:
-    """The task failure for the verdict's error."""
+def failure_for(error: RemoteOutcomeError) -> Exception:
+    """The task failure for the verdict's error (final: no retries)."""
     return remote_failure(
         error.kind,
         str(error),
@@ -103,3 +128,47 @@ def failure_for(error: RemoteOutcomeError) -> DubbingTaskFailure:
         status=error.status,
         reasons=error.reasons,
     )
+
+
+def failure_for_call(error: DubbingError, *, conn_id: str, what: str) -> Exception:
+    """The task failure for one request that failed after the client's own retries.
+
+    A refusal (4xx, a bad connection, a bad argument) fails at once; anything that may
+    heal by itself is :class:`DubbingServiceUnavailable`, for the task's retries.
+    """
+    if not is_passing_failure(error):
+        return DubbingRequestRefused(
+            describe_refusal(error, conn_id=conn_id, what=what),
+            http_status=getattr(error, "status_code", None),
+        )
+    return DubbingServiceUnavailable(f"{what}: the request failed: {error}")
+
+
+def failure_for_event(
+    event: WaitEvent,
+    *,
+    service: str,
+    timeout: Callable[[str], Exception],
+    final: bool = True,
+) -> Exception:
+    """The task failure for a wait that did not succeed.
+
+    :param timeout: what our own deadline passing raises (``AirflowSensorTimeout`` for
+        a sensor, :class:`DubbingWaitTimeout` for an operator).
+    :param final: as for :func:`remote_failure`.
+    """
+    if event.status == "failed" and event.failure is not None:
+        return remote_failure(
+            event.failure,
+            event.message,
+            service=service,
+            object_id=event.object_id,
+            status=event.remote_status or "",
+            reasons=event.reasons,
+            final=final,
+        )
+    if event.status == "refused":
+        return DubbingRequestRefused(event.message, http_status=event.status_code)
+    if event.status == "timeout":
+        return timeout(event.message)
+    return DubbingServiceUnavailable(event.message)

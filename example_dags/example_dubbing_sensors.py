@@ -1,8 +1,10 @@
-"""Wait on dubbing work with the deferrable sensors: no worker slot is held while waiting.
+"""Wait on dubbing work with the deferrable sensors alone, on ids an upstream task pushed.
 
-A localisation step: start a CAMB.AI export of a finished dubbing run and a BlendVision
-One dubbing job (here with the hooks; the operators of the next release do it in one
-task), hand their ids to the sensors through XCom, and report what came out. While the
+For work some other step starts (a custom task, another system, a webhook): here a task
+starts a CAMB.AI export of a finished dubbing run and a BlendVision One dubbing job with
+the hooks and returns their ids; the sensors take the ids through XCom, wait, and a last
+task reports what came out. (To start and wait in one task, see the operators in
+``example_camb_export_formats`` and ``example_blendvision_localisation``.) While the
 services work, the sensors sit in the triggerer, checking at 5 s, 10 s, 20 s ... up to
 2 minutes apart, as both services advise. A failed export or job fails its sensor at
 once, without retries, with the service's reasons in the message.

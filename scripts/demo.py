@@ -1,10 +1,11 @@
 """``make demo``: run the example DAGs end to end against the local emulator.
 
 Starts the emulator on a free port of 127.0.0.1, makes a throwaway AIRFLOW_HOME with the
-two connections pointing at it, runs ``airflow dags test`` for each example DAG (sensors
-deferred, their triggers run in line), then prints what each task did and what the
-emulator saw. No account and no network are needed. Pass ``--keep`` to
-keep the Airflow home (its logs and SQLite DB) for a look afterwards.
+two connections pointing at it, runs ``airflow dags test`` for each example DAG (deferrable
+mode on: the triggers run in line), then prints what each task did, why any task failed,
+and what the emulator saw. The CAMB.AI example's broadcast master is meant to fail: the
+emulator is told that its run needs payment. No account and no network are needed. Pass
+``--keep`` to keep the Airflow home (its logs and SQLite DB) for a look afterwards.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -21,7 +23,16 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DAG_IDS = ("example_dubbing_hooks", "example_dubbing_sensors")
+DAG_IDS = (
+    "example_blendvision_localisation",
+    "example_camb_export_formats",
+    "example_dubbing_sensors",
+    "example_dubbing_hooks",
+)
+# The CAMB.AI example's broadcast master: the emulator answers PAYMENT_REQUIRED for its run.
+UNPAID_RUN_ID = 18343
+# How our task failures appear in a traceback: "airflow_provider_dubbing.task_failures.Kind: message".
+FAILURE_LINE = re.compile(r"airflow_provider_dubbing\.[\w.]+\.(\w+): (.+)$")
 # The emulator's documented default credentials; the demo never sees a real one.
 CAMB_KEY = "emulator-camb-key"
 BV_TOKEN = "emulator-bv-token"
@@ -57,35 +68,84 @@ def airflow(home: Path, env: dict[str, str], *args: str, log_name: str) -> int:
     return result.returncode
 
 
-def summarize(home: Path, dag_id: str) -> bool:
+def failures_in(log: Path) -> list[str]:
+    """Each distinct task failure of ours the run's log shows, as "Kind: message"."""
+    seen: list[str] = []
+    for line in log.read_text(errors="replace").splitlines():
+        match = FAILURE_LINE.search(line)
+        if match and f"{match[1]}: {match[2]}" not in seen:
+            seen.append(f"{match[1]}: {match[2]}")
+    return seen
+
+
+def summarize(home: Path, dag_id: str, log: Path) -> bool:
     db = sqlite3.connect(home / "airflow.db")
     (run_id, run_state) = db.execute(
         "SELECT run_id, state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)
     ).fetchone()
     print(f"\nDAG {dag_id}, run {run_id}: {run_state.upper()}")
     tasks = db.execute(
-        "SELECT task_id, state, try_number FROM task_instance"
-        " WHERE dag_id = ? AND run_id = ? ORDER BY start_date",
+        "SELECT task_id, map_index, state, try_number FROM task_instance"
+        " WHERE dag_id = ? AND run_id = ? ORDER BY start_date, map_index",
         (dag_id, run_id),
     ).fetchall()
-    values = dict(
-        db.execute(
-            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
+    values = {
+        (task_id, map_index): value.decode() if isinstance(value, bytes) else value
+        for task_id, map_index, value in db.execute(
+            "SELECT task_id, map_index, value FROM xcom"
+            " WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
             (dag_id, run_id),
         ).fetchall()
-    )
-    for task_id, state, tries in tasks:
-        produced = values.get(task_id)
-        if isinstance(produced, bytes):
-            produced = produced.decode()
-        shown = json.dumps(json.loads(produced), sort_keys=True) if produced else "-"
-        if len(shown) > 160:
-            shown = shown[:157] + "..."
-        print(f"  {task_id:<28} {state:<8} try {tries}  -> {shown}")
-    report = values.get("report")
-    if report:
-        print("\nreport:", json.dumps(json.loads(report), indent=2))
+    }
+    for task_id, map_index, state, tries in tasks:
+        produced = values.get((task_id, map_index))
+        shown = brief(json.loads(produced)) if produced else "-"
+        name = task_id if map_index < 0 else f"{task_id}[{map_index}]"
+        print(f"  {name:<28} {state:<8} try {tries}  -> {shown}")
+    for failure in failures_in(log):
+        print(f"  why a task failed: {failure}")
+    for (task_id, _), produced in values.items():
+        if task_id in ("report", "write_manifest"):
+            show(task_id, json.loads(produced))
     return bool(run_state == "success")
+
+
+def brief(value: object) -> str:
+    """What a task returned, in a few words: a job or export by status, id and output."""
+    if isinstance(value, dict) and "status" in value and ("id" in value or "task_id" in value):
+        if "outputs" in value:  # a BlendVision One dubbing job
+            files = ", ".join(f"{o.get('lang_code')}: {o.get('id')}" for o in value["outputs"])
+            return f"{value['status']}  job {value['id']}  outputs [{files}]"
+        message = value.get("message")
+        where = message.get("output_url") if isinstance(message, dict) else message
+        return f"{value['status']}  export {value['task_id']}  {where or ''}".rstrip()
+    shown = json.dumps(value, sort_keys=True)
+    return shown if len(shown) <= 120 else shown[:117] + "..."
+
+
+def show(name: str, value: dict[str, object]) -> None:
+    """A task's dict, a line per field (a line per item of a list field)."""
+    print(f"  {name}:")
+    for key, field in value.items():
+        if isinstance(field, list) and field:
+            print(f"    {key}:")
+            for item in field:
+                print(f"      - {json.dumps(item, sort_keys=True)}")
+        else:
+            print(f"    {key}: {json.dumps(field, sort_keys=True)}")
+
+
+def script_emulator(url: str) -> None:
+    """Tell the emulator that the CAMB.AI example's broadcast run must be paid for first."""
+    body = {"pending_polls": 1, "outcome": "PAYMENT_REQUIRED", "exception_reason": "PLAN_DOES_NOT_COVER_MXF"}
+    request = urllib.request.Request(
+        f"{url}/_emulator/camb/runs/{UNPAID_RUN_ID}",
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5):
+        pass
 
 
 def main() -> int:
@@ -106,6 +166,7 @@ def main() -> int:
             "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
             # The emulator answers at once; real services want the default 5 s first wait.
             "DUBBING_EXAMPLE_FIRST_WAIT_S": "0.2",
+            "DUBBING_EXAMPLE_DELIVERY_DIR": str(home / "deliveries"),
             "AIRFLOW_CONN_CAMB_DEFAULT": json.dumps(
                 {"conn_type": "camb", "host": f"{url}/apis", "password": CAMB_KEY}
             ),
@@ -119,13 +180,14 @@ def main() -> int:
         if airflow(home, env, "db", "migrate", log_name="db-migrate.log"):
             print((home / "db-migrate.log").read_text()[-3000:])
             return 1
+        script_emulator(url)
         failed = []
         for dag_id in DAG_IDS:
             print(f"running airflow dags test {dag_id} ...", flush=True)
             conf = json.dumps({"poll_interval_s": 0.2}) if dag_id == "example_dubbing_hooks" else "{}"
             log_name = f"dags-test-{dag_id}.log"
             code = airflow(home, env, "dags", "test", dag_id, "--conf", conf, log_name=log_name)
-            if not (summarize(home, dag_id) and code == 0):
+            if not (summarize(home, dag_id, home / log_name) and code == 0):
                 failed.append(log_name)
         with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=5) as answer:
             stats = json.load(answer)

@@ -18,6 +18,10 @@ The DAG's four sensors and what the README promises for them:
   the triggerer on 2.10/2.11, 3.0 and 3.3+ (no worker ``execute()`` before the trigger).
 - ``d_camb_unknown_timeout``: a status the package does not know, timeout 20 s, retries=2
   -> failed after 1 try with AirflowSensorTimeout, on Airflow 2 and 3.
+- ``e_bv_create``: the deferrable create operator on a source whose jobs succeed -> success, the
+  final job dict; ``f_camb_export``: the deferrable export operator -> success. Each creates once,
+  and each leaves its note (an Airflow Variable, written through the real worker's API on
+  Airflow 3) naming the object it returned, even when Airflow retries a try that succeeded.
 
 Usage: ``python scripts/real_triggerer_check.py --airflow-venv .venv/airflow-3.3.2``.
 The worktree's package code is put first on PYTHONPATH, so the venv may hold another checkout.
@@ -53,6 +57,8 @@ IDS = {
     "b": "smoke-bv-b",
     "c": "smoke-camb-c",
     "d": "smoke-camb-d",
+    "e": "smoke-source-e",
+    "f": "7770",
 }
 SCRIPTS = {
     f"camb/tasks/{IDS['a']}": {"pending_polls": 3, "outcome": "SUCCESS"},
@@ -67,6 +73,8 @@ SCRIPTS = {
     f"camb/tasks/{IDS['c']}": {"pending_polls": 1, "outcome": "SUCCESS"},
     # A status the package does not know, forever (the last step sticks).
     f"camb/tasks/{IDS['d']}": {"steps": [{"status": "PENDING"}, {"status": "RENDERING_LATER"}]},
+    f"blendvision/sources/{IDS['e']}": {"processing_polls": 2},
+    f"camb/runs/{IDS['f']}": {"pending_polls": 2},
 }
 # task_id -> (expected state, expected try_number, a text the failure must contain,
 #             the emulator's poll count of the object, or None when it depends on timing)
@@ -75,12 +83,16 @@ EXPECTED: dict[str, tuple[str, int, str | None, int | None]] = {
     "b_bv_failed": ("failed", 1, "DubbingJobFailed", 3),  # CREATED, PROCESSING, FAILED
     "c_camb_start_from_trigger": ("success", 1, None, 2),  # PENDING + SUCCESS
     "d_camb_unknown_timeout": ("failed", 1, "AirflowSensorTimeout", None),
+    "e_bv_create": ("success", 1, None, None),  # the job's id is known only once created
+    "f_camb_export": ("success", 1, None, None),
 }
 
 DAG_FILE = '''
 """Written by scripts/real_triggerer_check.py; waits on scripted emulator objects."""
 from datetime import datetime, timedelta
 
+from airflow_provider_dubbing.operators.blendvision import BlendVisionCreateDubbingJobOperator
+from airflow_provider_dubbing.operators.camb import CambExportAltFormatOperator
 from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
 from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
 
@@ -130,6 +142,25 @@ with DAG(
         exponential_backoff=False,
         timeout=20,
         retries=2,
+    )
+    BlendVisionCreateDubbingJobOperator(
+        task_id="e_bv_create",
+        source_type="video",
+        source_id="{e}",
+        source_lang_code="en",
+        target_lang_code="ja",
+        deferrable=True,
+        poll_interval_s=1,
+        exponential_backoff=False,
+    )
+    CambExportAltFormatOperator(
+        task_id="f_camb_export",
+        run_id={f},
+        language="es-ES",
+        output_format="mp4",
+        deferrable=True,
+        poll_interval_s=1,
+        exponential_backoff=False,
     )
 '''
 
@@ -505,6 +536,12 @@ def main() -> int:
         print(
             f"\nemulator: {stats.get('requests')} API requests, by route {json.dumps(stats.get('by_route'))}"
         )
+        created = stats.get("created")
+        notes = query(db_path, "SELECT key FROM variable WHERE key LIKE 'airflow_provider_dubbing.started.%'")
+        print(f"created by the operators: {created}; started-work notes: {len(notes)}")
+        if created != {"camb": 1, "blendvision": 1} or len(notes) != 2:
+            print("DEVIATION: each operator must create once and keep one note")
+            ok = False
     finally:
         for proc in reversed(procs):
             stop(proc)

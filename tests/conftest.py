@@ -218,11 +218,13 @@ def _task_rows(db: Any, dag_run: Any) -> dict[str, tuple[str, int, Any]]:
 
 
 def stored_trigger_kwargs() -> list[str]:
-    """The kwargs of every trigger row Airflow stored (plain text: the test home has no Fernet key)."""
-    import sqlite3
+    """The kwargs of every trigger row Airflow stored, decrypted (the column is Fernet-encrypted
+    with the key ``airflow db migrate`` wrote into the test home's config), as JSON text."""
+    from airflow.models.trigger import Trigger
+    from airflow.utils.session import create_session
 
-    with contextlib.closing(sqlite3.connect(_HOME / "airflow.db")) as db:
-        return [str(kwargs) for (kwargs,) in db.execute("SELECT kwargs FROM trigger").fetchall()]
+    with create_session() as session:
+        return [json.dumps(row.kwargs, default=str) for row in session.query(Trigger).all()]
 
 
 def dead_port() -> int:

@@ -66,6 +66,17 @@ def export_alt_format(
     )
 
 
+def check_output_format(output_format: str) -> str:
+    """``output_format`` as the API spells it, or an :class:`InvalidInputError` naming it."""
+    # One of the request's own fields, checked by the request model alone.
+    return validate_input(_OutputFormatOnly, output_format=output_format).output_format.value
+
+
+class _OutputFormatOnly(ExportAltFormatRequest):
+    run_id: int = 1
+    language: int | str = 1
+
+
 def list_source_languages() -> ApiCall[list[Language]]:
     """``GET source-languages``: a cheap authenticated call, used to test a connection."""
     return ApiCall(

@@ -14,6 +14,7 @@ from airflow_provider_dubbing.client.errors import (
     AuthenticationError,
     ConnectionConfigError,
     DubbingError,
+    InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     RemoteOutcomeError,
@@ -101,6 +102,8 @@ def describe_refusal(error: BaseException, *, conn_id: str, what: str) -> str:
     status = getattr(error, "status_code", None)
     if isinstance(error, ConnectionConfigError):
         return f"connection {conn_id!r} cannot be used: {error}"
+    if isinstance(error, InvalidInputError):
+        return f"{what}: refused before any request, {error.field} is invalid: {error.problem}"
     if isinstance(error, AuthenticationError):
         return (
             f"the service refused the credentials of connection {conn_id!r} (401): {error}. "

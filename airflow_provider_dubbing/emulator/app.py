@@ -66,7 +66,7 @@ class Dispatcher:
         stats = self.state.stats
         stats.requests += 1
         stats.by_route[resolution.route.label if resolution.route else f"{request.method} (unmatched)"] += 1
-        fault = self.state.faults.draw()
+        fault = self.state.faults.draw(request.method)
         response: web.StreamResponse
         if fault is None:
             response = _response(_serve(resolution, call, api))

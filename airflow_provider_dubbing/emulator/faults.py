@@ -52,8 +52,13 @@ class FaultPlan:
         kinds: Iterable[str] | None = None,
         retry_after: float = 1.0,
         slow_seconds: float = 5.0,
+        methods: Iterable[str] | None = None,
     ) -> None:
-        """Replace the random part of the plan (the queue is kept) and restart its draw."""
+        """Replace the random part of the plan (the queue is kept) and restart its draw.
+
+        :param methods: only requests with these HTTP methods are drawn for (None: all),
+            e.g. ``["GET"]`` to fault status checks but never a create.
+        """
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate <= 1.0:
             raise FaultConfigError("rate must be a number from 0.0 to 1.0")
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -61,12 +66,14 @@ class FaultPlan:
         chosen = _kinds(FAULT_KINDS if kinds is None else kinds, allow_empty=rate == 0)
         after = _seconds("retry_after", retry_after)
         slow = _seconds("slow_seconds", slow_seconds)
+        only = _methods(methods)
         # Assigned only once everything is checked, so a bad setting changes nothing.
         self.rate = float(rate)
         self.seed = seed
         self.kinds = chosen
         self.retry_after = after
         self.slow_seconds = slow
+        self.methods = only
         self._rng = random.Random(seed)
 
     def enqueue(
@@ -78,11 +85,13 @@ class FaultPlan:
         slow = self.slow_seconds if slow_seconds is None else _seconds("slow_seconds", slow_seconds)
         self._queue = deque(Fault(kind, after, slow) for kind in chosen)
 
-    def draw(self) -> Fault | None:
-        """The fault for the request being handled now, if any."""
+    def draw(self, method: str = "GET") -> Fault | None:
+        """The fault for the request being handled now (sent with ``method``), if any."""
         if self._queue:
             fault = self._queue.popleft()
             return None if fault.kind == NO_FAULT else fault
+        if self.methods is not None and method.upper() not in self.methods:
+            return None
         if self.rate and self._rng.random() < self.rate:
             return Fault(self._rng.choice(self.kinds), self.retry_after, self.slow_seconds)
         return None
@@ -95,12 +104,13 @@ class FaultPlan:
             "kinds": list(self.kinds),
             "retry_after": self.retry_after,
             "slow_seconds": self.slow_seconds,
+            "methods": None if self.methods is None else sorted(self.methods),
             "queued": [fault.kind for fault in self._queue],
         }
 
     def configure_from_body(self, body: Mapping[str, Any]) -> None:
         """:meth:`configure` from the admin body ``{"rate", "seed", "kinds", ...}``."""
-        _check_keys(body, ("rate", "seed", "kinds", "retry_after", "slow_seconds"))
+        _check_keys(body, ("rate", "seed", "kinds", "retry_after", "slow_seconds", "methods"))
         self.configure(**body)
 
     def enqueue_from_body(self, body: Mapping[str, Any]) -> None:
@@ -125,6 +135,18 @@ def _kinds(value: Iterable[str], *, allow_empty: bool, also: tuple[str, ...] = (
     if not kinds and not allow_empty:
         raise FaultConfigError("kinds must not be empty when rate is above 0")
     return kinds
+
+
+def _methods(value: Iterable[str] | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise FaultConfigError("methods must be a list of HTTP methods")
+    methods = frozenset(str(method).upper() for method in value)
+    unknown = sorted(methods - {"GET", "POST", "PUT", "PATCH", "DELETE"})
+    if unknown or not methods:
+        raise FaultConfigError(f"methods must be HTTP methods (GET, POST, ...), got {sorted(methods)}")
+    return methods
 
 
 def _seconds(name: str, value: Any) -> float:

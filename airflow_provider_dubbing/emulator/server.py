@@ -245,10 +245,15 @@ class EmulatorServer:
         kinds: Iterable[str] | None = None,
         retry_after: float = 1.0,
         slow_seconds: float = 5.0,
+        methods: Iterable[str] | None = None,
     ) -> None:
-        """Fault a share ``rate`` of API requests, drawn from ``kinds`` (all when omitted) with ``seed``."""
+        """Fault a share ``rate`` of API requests (of ``methods`` only, when given), drawn from
+        ``kinds`` (all when omitted) with ``seed``."""
         chosen = None if kinds is None else list(kinds)
-        self.call_in_loop(lambda: self._state.faults.configure(rate, seed, chosen, retry_after, slow_seconds))
+        only = None if methods is None else list(methods)
+        self.call_in_loop(
+            lambda: self._state.faults.configure(rate, seed, chosen, retry_after, slow_seconds, only)
+        )
 
     def queue_faults(
         self, kinds: Iterable[str], *, retry_after: float | None = None, slow_seconds: float | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.blendvision import endpoints
@@ -11,7 +12,11 @@ from airflow_provider_dubbing.client.call import ApiCall
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.connection_forms import BLENDVISION_CONN_TYPE
 from airflow_provider_dubbing.hooks.base import DubbingHook, require_field
-from airflow_provider_dubbing.hooks.connection import ConnectionFields
+from airflow_provider_dubbing.hooks.connection import ConnectionFields, load_connection_fields
+
+# BlendVision One's web console. The public API reference does not document its page
+# paths, so the connection's ``console_url`` extra can replace the whole template.
+DEFAULT_CONSOLE_URL = "https://app.one.blendvision.com/cms/dubbing/{job_id}"
 
 
 class BlendVisionHook(DubbingHook):
@@ -19,7 +24,8 @@ class BlendVisionHook(DubbingHook):
 
     The connection's password is the API token (sent as ``Authorization: Bearer``); the
     extra field ``org_id`` is the organization (sent as ``x-bv-org-id``); the host is the
-    base URL, ``https://api.one.blendvision.com`` when empty.
+    base URL, ``https://api.one.blendvision.com`` when empty. The optional extra
+    ``console_url`` is the console page of a job, with ``{job_id}`` where the id goes.
 
     :param blendvision_conn_id: the Airflow connection to use.
     :param timeout_s: the per-request timeout, in seconds.
@@ -117,3 +123,9 @@ class BlendVisionHook(DubbingHook):
                 source_type, source_id, source_lang_code, target_lang_code, interval_sec
             )
         )
+
+    def dubbing_job_console_url(self, job_id: str) -> str:
+        """The job's page in the BlendVision One console: the connection's ``console_url``
+        extra (``{job_id}`` is replaced by the id), else :data:`DEFAULT_CONSOLE_URL`."""
+        template = load_connection_fields(self.conn_id).extra_value("console_url") or DEFAULT_CONSOLE_URL
+        return str(template).replace("{job_id}", quote(str(job_id), safe=""))

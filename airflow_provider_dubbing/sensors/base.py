@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
-
-from pydantic import ValidationError
+from typing import Any
 
 from airflow_provider_dubbing._compat import (
     AIRFLOW_V_3_1_PLUS,
-    AirflowException,
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
@@ -36,21 +33,20 @@ from airflow_provider_dubbing.task_failures import (
     DubbingRequestRefused,
     DubbingServiceUnavailable,
     failure_for,
-    remote_failure,
+    failure_for_event,
 )
 from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
-from airflow_provider_dubbing.triggers.events import WaitEvent
-
-# The deferral timeout Airflow enforces is a safety net behind the trigger's own
-# deadline: the trigger's timeout event fails without retries on every Airflow line,
-# while Airflow 2's deferral timeout would be retried. The trigger gives up on a check
-# still running 30 s past its deadline, so this leaves room for that and for a slow
-# triggerer to pick the trigger up.
-DEFER_TIMEOUT_GRACE_S = 300.0
+from airflow_provider_dubbing.waiting import (
+    DEFER_TIMEOUT_GRACE_S,
+    DubbingTaskMixin,
+    build_trigger,
+    read_wait_event,
+)
 
 
-class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
-    """Base of the dubbing sensors.
+class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
+    """Base of the dubbing sensors. A subclass sets ``trigger_class``: the trigger's
+    ``object_kwarg_names`` are the sensor's attributes too, and its ``noun`` names the object.
 
     :param deferrable: wait in the triggerer, without a worker slot. Defaults to
         Airflow's ``[operators] default_deferrable``.
@@ -72,14 +68,8 @@ class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # 
         every Airflow line.
     """
 
-    service_name: ClassVar[str] = ""
-    # The hook caches a connection's secrets, which refuse to be copied deeply or pickled.
-    shallow_copy_attrs: Sequence[str] = ("hook",)
     # Injection point for tests: how reschedule mode waits between failed checks in one poke.
     _sleep: Callable[[float], None] = staticmethod(time.sleep)
-    trigger_class: ClassVar[type[DubbingWaitTrigger]]
-    """The trigger that continues the wait; its ``object_kwarg_names`` are this sensor's
-    attributes too (id first, connection id last) and its ``noun`` names the object."""
 
     def __init__(
         self,
@@ -115,25 +105,6 @@ class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # 
     def check(self) -> Verdict:
         """Check the object once; raises a :class:`DubbingError` when the check fails."""
 
-    def object_kwargs(self) -> dict[str, Any]:
-        """The trigger kwargs naming the object and the connection (template fields of this sensor)."""
-        return {name: getattr(self, name) for name in self.trigger_class.object_kwarg_names}
-
-    @property
-    def object_id(self) -> str:
-        """The id of the object waited on."""
-        return str(getattr(self, self.trigger_class.object_kwarg_names[0]))
-
-    @property
-    def what(self) -> str:
-        """The object in words, e.g. ``export 'a1'``."""
-        return f"{self.trigger_class.noun} {self.object_id!r}"
-
-    @property
-    def conn_id(self) -> str:
-        """The Airflow connection this sensor reads."""
-        return str(getattr(self, self.trigger_class.object_kwarg_names[-1]))
-
     @property
     def schedule(self) -> PollSchedule:
         """The waits between checks, from ``poke_interval``, ``exponential_backoff`` and ``max_wait``."""
@@ -143,12 +114,10 @@ class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # 
 
     def make_trigger(self, **wait: Any) -> DubbingWaitTrigger:
         """The trigger that continues this sensor's wait; ``wait`` adds deadline and progress."""
-        schedule = self.schedule
-        return self.trigger_class(
-            **self.object_kwargs(),
-            poke_interval_s=schedule.interval_s,
-            exponential_backoff=schedule.exponential,
-            max_wait_s=schedule.max_interval_s,
+        return build_trigger(
+            self.trigger_class,
+            self.object_kwargs(),
+            self.schedule,
             max_consecutive_failures=self.max_consecutive_failures,
             **wait,
         )
@@ -215,31 +184,12 @@ class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # 
             self._raise_softened(exc)
 
     def _complete(self, event: dict[str, Any] | None) -> Any:
-        try:
-            payload = WaitEvent.model_validate(event)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or '(event)'}: {e['msg']}" for e in exc.errors()
-            )
-            raise AirflowException(f"the trigger's event for {self.what} does not fit: {problems}") from None
+        payload = read_wait_event(event, self.what)
         if payload.status == "success":
             # The trigger already logged the final status; this is the worker's side of it.
             self.log.info("resumed after %d checks in the triggerer", payload.checks)
             return payload.result
-        if payload.status == "failed" and payload.failure is not None:  # the event's own check
-            raise remote_failure(
-                payload.failure,
-                payload.message,
-                service=self.service_name,
-                object_id=payload.object_id,
-                status=payload.remote_status or "",
-                reasons=payload.reasons,
-            )
-        if payload.status == "refused":
-            raise DubbingRequestRefused(payload.message, http_status=payload.status_code)
-        if payload.status == "timeout":
-            raise AirflowSensorTimeout(payload.message)
-        raise DubbingServiceUnavailable(payload.message)
+        raise failure_for_event(payload, service=self.service_name, timeout=AirflowSensorTimeout)
 
     def _get_next_poke_interval(
         self,
@@ -292,11 +242,6 @@ class DubbingSensor(BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # 
         if getattr(self, "never_fail", False):
             raise AirflowSkipException(f"Skipping due to never_fail: {exc}") from exc
         raise exc
-
-    def __getstate__(self) -> dict[str, Any]:
-        state: dict[str, Any] = dict(super().__getstate__())  # type: ignore[no-untyped-call,unused-ignore]
-        state.pop("hook", None)  # rebuilt on first use
-        return state
 
     def _start_from_trigger(self) -> None:
         if not self.deferrable:

@@ -12,25 +12,27 @@ import random
 import time
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from airflow_provider_dubbing._compat import BaseTrigger, TriggerEvent
 from airflow_provider_dubbing.client.errors import DubbingError
-from airflow_provider_dubbing.client.outcome import Phase, Verdict, judge_failed_check
+from airflow_provider_dubbing.client.outcome import Verdict, judge_failed_check
 from airflow_provider_dubbing.client.polling import PollSchedule
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.client.timeouts import within
 from airflow_provider_dubbing.triggers.events import WaitEvent
+from airflow_provider_dubbing.triggers.naming import NamesRemoteObject
 
 # How far past the deadline a check already under way may run before it is abandoned.
 CHECK_GRACE_S = 30.0
 
 
-class DubbingWaitTrigger(BaseTrigger):
+class DubbingWaitTrigger(NamesRemoteObject, BaseTrigger):
     """Polls one remote object until it is final, the deadline passes, or checks keep failing.
 
     Every argument is a JSON value, and none is a secret: the credentials are read from
-    the connection inside :meth:`run`.
+    the connection inside :meth:`run`. A subclass names its object with ``noun`` and
+    ``object_kwarg_names`` (its own ``__init__`` kwargs, id first, connection id last).
 
     :param poke_interval_s: the first wait between checks, in seconds.
     :param exponential_backoff: whether each wait doubles the one before.
@@ -48,11 +50,6 @@ class DubbingWaitTrigger(BaseTrigger):
     :param consecutive_failures: failed checks in a row the task already made, so the bound
         counts them too.
     """
-
-    noun: ClassVar[str] = "object"
-    """How messages name the object: ``export``, ``dubbing job``."""
-    object_kwarg_names: ClassVar[tuple[str, ...]]
-    """The ``__init__`` kwargs that name the object and its connection, id first."""
 
     # Injection points for tests. Wall-clock time, not monotonic: the deadline is an
     # absolute timestamp shared across processes.
@@ -87,28 +84,9 @@ class DubbingWaitTrigger(BaseTrigger):
         self.last_status = last_status
         self.consecutive_failures = consecutive_failures
 
-    def object_kwargs(self) -> dict[str, Any]:
-        """The kwargs naming the object and the connection, as the subclass's ``__init__`` takes them."""
-        return {name: getattr(self, name) for name in self.object_kwarg_names}
-
-    @property
-    def object_id(self) -> str:
-        """The id of the object waited on."""
-        return str(getattr(self, self.object_kwarg_names[0]))
-
     @abstractmethod
     async def acheck(self) -> Verdict:
         """Check the object once; raises a :class:`DubbingError` when the check fails."""
-
-    @property
-    def conn_id(self) -> str:
-        """The Airflow connection the check reads (read live: Airflow 3.3 renders it after ``__init__``)."""
-        return str(getattr(self, self.object_kwarg_names[-1]))
-
-    @property
-    def what(self) -> str:
-        """The object in words, e.g. ``export 'a1'``."""
-        return f"{self.noun} {self.object_id!r}"
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The class path and the JSON kwargs that rebuild an equal trigger."""
@@ -133,6 +111,17 @@ class DubbingWaitTrigger(BaseTrigger):
 
         (On Airflow 2, ``dag.test()`` loops forever on a trigger that raises.)
         """
+        yield TriggerEvent(await self._event())
+
+    def wait_here(self) -> dict[str, Any]:
+        """The same wait, run to its end on the calling thread; returns the event payload.
+
+        For a task that waits without deferring: the worker follows the schedule, the
+        deadline and the failed-check bound exactly as the triggerer would.
+        """
+        return asyncio.run(self._event())
+
+    async def _event(self) -> dict[str, Any]:
         try:
             event = await self._wait()
         except Exception as exc:  # anything unforeseen still ends as a typed event the task can read
@@ -142,7 +131,7 @@ class DubbingWaitTrigger(BaseTrigger):
                 message=f"waiting on {self.what} broke unexpectedly: {type(exc).__name__}: {exc}",
                 object_id=self.object_id,
             )
-        yield TriggerEvent(event.to_payload())
+        return event.to_payload()
 
     async def _wait(self) -> WaitEvent:
         deadline = self.deadline
@@ -195,27 +184,9 @@ class DubbingWaitTrigger(BaseTrigger):
             else:
                 checks += 1
                 failures = 0
-                if verdict.phase is Phase.SUCCEEDED:
+                if verdict.is_final:
                     self._log_change(verdict, last_status, None)
-                    return WaitEvent(
-                        status="success",
-                        message=verdict.summary,
-                        object_id=self.object_id,
-                        result=verdict.result,
-                        remote_status=verdict.status,
-                        checks=checks,
-                    )
-                if verdict.phase is Phase.FAILED and verdict.error is not None:
-                    self._log_change(verdict, last_status, None)
-                    return WaitEvent(
-                        status="failed",
-                        message=verdict.summary,
-                        object_id=self.object_id,
-                        remote_status=verdict.status,
-                        failure=verdict.error.kind,
-                        reasons=verdict.error.reasons,
-                        checks=checks,
-                    )
+                    return WaitEvent.for_verdict(verdict, object_id=self.object_id, checks=checks)
                 wait = self._bounded(self.schedule.delay_s(checks, self._rand), deadline)
                 self._log_change(verdict, last_status, wait)
                 last_status = verdict.status

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from airflow_provider_dubbing.client.errors import FailureKind
+from airflow_provider_dubbing.client.outcome import Phase, Verdict
 
 EventStatus = Literal["success", "failed", "refused", "timeout", "error"]
 
@@ -54,3 +55,27 @@ class WaitEvent(BaseModel):
     def to_payload(self) -> dict[str, Any]:
         """The JSON-safe dict a ``TriggerEvent`` carries."""
         return self.model_dump(mode="json")
+
+    @classmethod
+    def for_verdict(cls, verdict: Verdict, *, object_id: str, checks: int) -> WaitEvent:
+        """The event that ends a wait on a final verdict (succeeded or failed)."""
+        if verdict.phase is Phase.SUCCEEDED:
+            return cls(
+                status="success",
+                message=verdict.summary,
+                object_id=object_id,
+                result=verdict.result,
+                remote_status=verdict.status,
+                checks=checks,
+            )
+        if verdict.phase is Phase.FAILED and verdict.error is not None:
+            return cls(
+                status="failed",
+                message=verdict.summary,
+                object_id=object_id,
+                remote_status=verdict.status,
+                failure=verdict.error.kind,
+                reasons=verdict.error.reasons,
+                checks=checks,
+            )
+        raise ValueError(f"a {verdict.phase.value} verdict does not end a wait")

@@ -187,6 +187,7 @@ def test_the_fault_plan_reads_back_as_set(client: httpx.Client) -> None:
             "kinds": ["slow", "drop"],
             "retry_after": 3.0,
             "slow_seconds": 0.5,
+            "methods": None,
             "queued": ["500", "429"],
         }
     }

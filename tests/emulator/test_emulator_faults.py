@@ -301,3 +301,15 @@ def test_in_process_fault_helpers_reject_bad_settings(server: EmulatorServer) ->
         server.set_faults(2.0)
     with pytest.raises(ValueError, match="unknown fault kind"):
         server.queue_faults(["teapot"])
+
+
+def test_a_method_filter_faults_status_checks_but_never_a_create(
+    server: EmulatorServer, client: httpx.Client, camb_headers: dict[str, str]
+) -> None:
+    server.set_faults(1.0, kinds=["503"], methods=["get"])
+    created = client.post("/apis/dub-alt-format/5/54", headers=camb_headers, json={"output_format": "mp4"})
+    assert created.status_code == 200
+    status_path = f"/apis/dub-alt-format/{created.json()['task_id']}"
+    assert client.get(status_path, headers=camb_headers).status_code == 503
+    assert client.get("/_emulator/faults").json()["faults"]["methods"] == ["GET"]
+    assert client.put("/_emulator/faults", json={"rate": 1.0, "methods": ["FETCH"]}).status_code == 400

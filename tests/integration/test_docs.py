@@ -28,7 +28,14 @@ def blocks(page: Path, language: str) -> list[str]:
 
 def test_the_guide_has_its_pages() -> None:
     names = {page.name for page in PAGES}
-    assert {"install.md", "connections.md", "sensors.md", "testing.md", "troubleshooting.md"} <= names
+    assert {
+        "install.md",
+        "connections.md",
+        "sensors.md",
+        "operators.md",
+        "testing.md",
+        "troubleshooting.md",
+    } <= names
     index = (DOCS / "README.md").read_text()
     for name in names - {"README.md"}:
         assert f"({name})" in index, f"docs/README.md does not link {name}"

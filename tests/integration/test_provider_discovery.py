@@ -50,6 +50,11 @@ def test_providers_triggers_lists_both_triggers() -> None:
     assert "airflow_provider_dubbing.triggers.blendvision" in output
 
 
+def test_providers_links_lists_the_console_link() -> None:
+    output = airflow_cli("providers", "links", "-o", "plain")
+    assert "airflow_provider_dubbing.links.blendvision.BlendVisionDubbingJobLink" in output
+
+
 # Flask-AppBuilder's imports (Airflow 2.x builds the widgets with them) warn about Flask.
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_providers_manager_sees_both_connection_forms() -> None:

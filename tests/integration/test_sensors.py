@@ -20,7 +20,6 @@ from airflow_provider_dubbing._compat import (
 )
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.hooks.camb import CambHook
-from airflow_provider_dubbing.sensors.base import DEFER_TIMEOUT_GRACE_S
 from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
 from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
 from airflow_provider_dubbing.task_failures import (
@@ -32,6 +31,7 @@ from airflow_provider_dubbing.task_failures import (
 )
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
+from airflow_provider_dubbing.waiting import DEFER_TIMEOUT_GRACE_S
 from tests.conftest import AIRFLOW_LINE, NO_EXCEPTION_IN_CALLBACKS, needs_dag_test, task_rows
 
 

@@ -1,0 +1,1 @@
+"""Operator extra links: a button on the task that opens the object in the service's console."""

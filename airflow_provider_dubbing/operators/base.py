@@ -1,0 +1,256 @@
+"""What the dubbing operators share: reading an object once, and starting work then waiting on it.
+
+A start operator records the id it started (:mod:`.started_work`) before it waits, so a
+retry reattaches to running or finished work instead of paying for it twice. Its wait is
+the sensors' trigger, deferred to the triggerer or run on the worker, so every mode
+follows the same schedule, deadline and failed-check bound.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from datetime import timedelta
+from typing import Any
+
+from airflow_provider_dubbing._compat import BaseOperator, conf
+from airflow_provider_dubbing.client.errors import (
+    DubbingError,
+    InvalidInputError,
+    NotFoundError,
+    PaymentRequiredError,
+)
+from airflow_provider_dubbing.client.outcome import Phase, Verdict
+from airflow_provider_dubbing.client.polling import PollSchedule
+from airflow_provider_dubbing.operators.started_work import StartedWork
+from airflow_provider_dubbing.task_failures import (
+    DubbingWaitTimeout,
+    failure_for,
+    failure_for_call,
+    failure_for_event,
+)
+from airflow_provider_dubbing.triggers.events import WaitEvent
+from airflow_provider_dubbing.waiting import (
+    DEFER_TIMEOUT_GRACE_S,
+    DubbingTaskMixin,
+    build_trigger,
+    read_wait_event,
+)
+
+
+def _seconds(value: timedelta | float | None, name: str) -> float | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds <= 0:
+        raise ValueError(f"{name} must be positive (or None), got {value!r}")
+    return seconds
+
+
+class DubbingReadOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
+    """Base of the operators that read one object once and return it as a JSON-safe dict.
+
+    :param fail_on_failure: fail the task when the object's status is a final failure
+        (the outcome table of the sensors; no retries), as a sensor would. False returns
+        the dict whatever the status, for callers who only want to read it.
+    """
+
+    def __init__(self, *, fail_on_failure: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fail_on_failure = fail_on_failure
+
+    @abstractmethod
+    def check(self) -> Verdict:
+        """Read the object once; raises a :class:`DubbingError` when the request fails."""
+
+    def publish(self, context: Any) -> None:
+        """Push what the task's extra links need (nothing by default)."""
+
+    def execute(self, context: Any) -> Any:
+        """Read the object; return its dict, or fail on a final failure status."""
+        try:
+            verdict = self.check()
+        except DubbingError as exc:
+            raise failure_for_call(exc, conn_id=self.conn_id, what=self.what) from exc
+        self.publish(context)
+        (self.log.warning if verdict.is_worrying else self.log.info)("%s", verdict.summary)
+        if verdict.phase is Phase.FAILED and verdict.error is not None and self.fail_on_failure:
+            raise failure_for(verdict.error)
+        return verdict.result
+
+
+class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
+    """Base of the operators that start an export or a dubbing job, then (by default) wait for it.
+
+    Once the service has answered the create call, the new id is noted in an Airflow
+    Variable keyed by the task instance, and pushed as an XCom under the trigger's id
+    name. A later try of the same task instance (a retry, or a clear after a failure)
+    checks that id first: running, succeeded or payment-required work is reattached to;
+    only work that failed or timed out on the service's side (or no longer exists) is
+    started again. The note outlives the task's success (Airflow may retry a try that in
+    fact succeeded), so clearing a succeeded task returns the same work; a new DAG run
+    starts new work.
+
+    :param wait_for_completion: wait until the work ends and return its final dict
+        (default); False returns the new object's dict at once.
+    :param deferrable: wait in the triggerer, without a worker slot. Defaults to
+        Airflow's ``[operators] default_deferrable``.
+    :param poll_interval_s: the first wait between checks, in seconds or a timedelta (default 5).
+    :param exponential_backoff: double each wait (default True).
+    :param max_poll_interval_s: the cap of a doubled wait (default 2 minutes; None: no cap).
+    :param wait_timeout_s: how long to wait in all (default 7 days; None: no limit). When it
+        passes the task fails without retries (:class:`.DubbingWaitTimeout`); the work may
+        go on, and clearing the task reattaches to it.
+    :param max_consecutive_failures: how many checks in a row may fail (connection errors,
+        timeouts, 429, 5xx, unreadable answers) before the task fails with
+        :class:`.DubbingServiceUnavailable` and its retries (which reattach) take over.
+    """
+
+    def __init__(
+        self,
+        *,
+        wait_for_completion: bool = True,
+        deferrable: bool | None = None,
+        poll_interval_s: timedelta | float = 5.0,
+        exponential_backoff: bool = True,
+        max_poll_interval_s: timedelta | float | None = 120.0,
+        wait_timeout_s: timedelta | float | None = timedelta(days=7),
+        max_consecutive_failures: int = 5,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if deferrable is None:
+            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
+        if max_consecutive_failures < 1:
+            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = deferrable
+        self.poll_interval_s = _seconds(poll_interval_s, "poll_interval_s")
+        self.exponential_backoff = exponential_backoff
+        self.max_poll_interval_s = _seconds(max_poll_interval_s, "max_poll_interval_s")
+        self.wait_timeout_s = _seconds(wait_timeout_s, "wait_timeout_s")
+        self.max_consecutive_failures = max_consecutive_failures
+
+    @abstractmethod
+    def validate_request(self) -> None:
+        """Check the create call's arguments; raises :class:`InvalidInputError` naming the bad one."""
+
+    @abstractmethod
+    def start(self) -> Verdict | None:
+        """Make the create call and set the new id on ``self``; returns the new object's
+        verdict when the create answer holds it."""
+
+    @abstractmethod
+    def check(self) -> Verdict:
+        """Read the started object once; raises a :class:`DubbingError` when the request fails."""
+
+    @property
+    def schedule(self) -> PollSchedule:
+        """The waits between checks."""
+        return PollSchedule(
+            float(self.poll_interval_s or 5.0), self.exponential_backoff, self.max_poll_interval_s
+        )
+
+    @property
+    def started_id(self) -> str | None:
+        """The id of the object this try works on, once known."""
+        value = getattr(self, self.object_kwarg_names[0], None)
+        return None if value is None else str(value)
+
+    def _set_started_id(self, object_id: str | None) -> None:
+        setattr(self, self.object_kwarg_names[0], object_id)
+
+    def publish(self, context: Any) -> None:
+        """Push the started id as an XCom under the trigger's id name (links add their own)."""
+        context["ti"].xcom_push(key=self.object_kwarg_names[0], value=self.started_id)
+
+    def execute(self, context: Any) -> Any:
+        """Start (or reattach to) the work; wait for it unless told not to; return its dict."""
+        began = time.time()
+        try:
+            self.validate_request()
+        except InvalidInputError as exc:
+            raise failure_for_call(exc, conn_id=self.conn_id, what=f"a new {self.noun}") from None
+        work = StartedWork.for_task(context, self.service_name)
+        verdict = self._reattach(work)
+        if self.started_id is None:
+            verdict = self._start(work)
+        self.publish(context)
+        if not self.wait_for_completion:
+            return (verdict or self._check_once()).result
+        if verdict is not None and verdict.is_final:
+            return self._finish(
+                WaitEvent.for_verdict(verdict, object_id=self.object_id, checks=1).to_payload()
+            )
+        if verdict is not None:
+            self.log.info("%s", verdict.announcement(self.schedule.nominal_s(1)))
+        trigger = build_trigger(
+            self.trigger_class,
+            self.object_kwargs(),
+            self.schedule,
+            max_consecutive_failures=self.max_consecutive_failures,
+            deadline=None if self.wait_timeout_s is None else began + self.wait_timeout_s,
+            checks_made=0 if verdict is None else 1,
+            last_status=None if verdict is None else verdict.status,
+        )
+        if self.deferrable:
+            self.defer(
+                trigger=trigger,
+                method_name="execute_complete",
+                timeout=None
+                if self.wait_timeout_s is None
+                else timedelta(seconds=self.wait_timeout_s + DEFER_TIMEOUT_GRACE_S),
+            )
+        return self._finish(trigger.wait_here())
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
+        """Act on the trigger's event: return the final dict, or fail (see the class docstring)."""
+        return self._finish(event)
+
+    def _finish(self, event: dict[str, Any] | None) -> Any:
+        payload = read_wait_event(event, f"{self.noun} {self.started_id!r}")
+        self._set_started_id(payload.object_id)
+        if payload.status == "success":
+            return payload.result
+        raise failure_for_event(payload, service=self.service_name, timeout=DubbingWaitTimeout, final=False)
+
+    def _reattach(self, work: StartedWork) -> Verdict | None:
+        earlier = work.recall()
+        if earlier is None:
+            return None
+        self._set_started_id(earlier)
+        try:
+            verdict = self.check()
+        except NotFoundError:
+            self.log.warning("%s, started by an earlier try, no longer exists; starting a new one", self.what)
+            self._set_started_id(None)
+            return None
+        except DubbingError as exc:
+            # Unknown state: starting again could pay twice, so this try fails and a later one asks again.
+            raise failure_for_call(exc, conn_id=self.conn_id, what=self.what) from exc
+        error = verdict.error
+        if verdict.phase is Phase.FAILED and error is not None and error.kind != PaymentRequiredError.kind:
+            self.log.warning(
+                "%s, started by an earlier try, ended: %s; starting a new one", self.what, verdict.summary
+            )
+            self._set_started_id(None)
+            return None
+        self.log.info("reattaching to %s, started by an earlier try: %s", self.what, verdict.summary)
+        return verdict
+
+    def _start(self, work: StartedWork) -> Verdict | None:
+        try:
+            verdict = self.start()
+        except DubbingError as exc:
+            raise failure_for_call(exc, conn_id=self.conn_id, what=f"a new {self.noun}") from exc
+        if self.started_id is None:  # pragma: no cover - a subclass bug, not a service answer
+            raise RuntimeError(f"{type(self).__name__}.start() did not set the new id")
+        key = work.record(self.started_id)
+        self.log.info("started %s (noted in Airflow Variable %s for later tries)", self.what, key)
+        return verdict
+
+    def _check_once(self) -> Verdict:
+        try:
+            return self.check()
+        except DubbingError as exc:
+            raise failure_for_call(exc, conn_id=self.conn_id, what=self.what) from exc
