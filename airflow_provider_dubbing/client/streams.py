@@ -84,6 +84,11 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
         self.connections_opened = 0
         """How many TCP connections this transport opened (for tests and the benchmark)."""
 
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The context ``https`` origins are verified with."""
+        return self._ssl_context
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         if url.scheme not in _DEFAULT_PORTS:

@@ -61,11 +61,15 @@ def test_async_clients_can_be_closed_explicitly() -> None:
 
 
 def test_one_ssl_context_for_the_whole_process() -> None:
+    from airflow_provider_dubbing.client.streams import AsyncStreamTransport
+
     assert ssl_context() is ssl_context()
 
     async def contexts() -> list[object]:
         clients = [await shared_async_client(URL_A), await shared_async_client(URL_B)]
-        return [c._transport._pool._ssl_context for c in clients]  # type: ignore[attr-defined]
+        transports = [c._transport for c in clients]  # httpx keeps the one it was given here
+        assert all(isinstance(t, AsyncStreamTransport) for t in transports)
+        return [t.ssl_context for t in transports]  # type: ignore[attr-defined]
 
     try:
         sync_ctx = shared_sync_client(URL_A)._transport._pool._ssl_context  # type: ignore[attr-defined]
