@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from airflow_provider_dubbing._compat import AirflowException
+from airflow_provider_dubbing._compat import AirflowException, conf
 from airflow_provider_dubbing.client.polling import PollSchedule
 from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
 from airflow_provider_dubbing.triggers.events import WaitEvent
@@ -45,6 +45,15 @@ class DubbingTaskMixin(NamesRemoteObject):
         if trigger_class is not None:
             cls.noun = trigger_class.noun
             cls.object_kwarg_names = trigger_class.object_kwarg_names
+
+    def _set_wait_options(self, deferrable: bool | None, max_consecutive_failures: int) -> None:
+        """``deferrable`` (None: Airflow's ``[operators] default_deferrable``) and the failed-check bound."""
+        if max_consecutive_failures < 1:
+            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
+        if deferrable is None:
+            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
+        self.deferrable = deferrable
+        self.max_consecutive_failures = max_consecutive_failures
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = dict(super().__getstate__())  # type: ignore[misc,call-overload,unused-ignore]

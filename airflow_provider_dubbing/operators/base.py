@@ -13,7 +13,7 @@ from abc import abstractmethod
 from datetime import timedelta
 from typing import Any
 
-from airflow_provider_dubbing._compat import BaseOperator, conf
+from airflow_provider_dubbing._compat import BaseOperator
 from airflow_provider_dubbing.client.errors import (
     DubbingError,
     InvalidInputError,
@@ -119,17 +119,12 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if deferrable is None:
-            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
-        if max_consecutive_failures < 1:
-            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
+        self._set_wait_options(deferrable, max_consecutive_failures)
         self.wait_for_completion = wait_for_completion
-        self.deferrable = deferrable
         self.poll_interval_s = _seconds(poll_interval_s, "poll_interval_s")
         self.exponential_backoff = exponential_backoff
         self.max_poll_interval_s = _seconds(max_poll_interval_s, "max_poll_interval_s")
         self.wait_timeout_s = _seconds(wait_timeout_s, "wait_timeout_s")
-        self.max_consecutive_failures = max_consecutive_failures
 
     @abstractmethod
     def validate_request(self) -> None:

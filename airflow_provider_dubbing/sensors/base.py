@@ -23,7 +23,6 @@ from airflow_provider_dubbing._compat import (
     BaseSensorOperator,
     PokeReturnValue,
     StartTriggerArgs,
-    conf,
 )
 from airflow_provider_dubbing.client.errors import DubbingError
 from airflow_provider_dubbing.client.outcome import Phase, Verdict, judge_failed_check
@@ -88,12 +87,7 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
             max_wait=max_wait,
             **kwargs,
         )
-        if deferrable is None:
-            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
-        if max_consecutive_failures < 1:
-            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
-        self.deferrable = deferrable
-        self.max_consecutive_failures = max_consecutive_failures
+        self._set_wait_options(deferrable, max_consecutive_failures)
         self._failures = 0
         self._retry_after_s = 0.0
         self._last_status: str | None = None
