@@ -2,9 +2,10 @@
 
 A media pipeline's localisation step: export a finished CAMB.AI dubbing run as MP4 and
 have BlendVision One dub the same programme into Japanese, wait for both, then report
-what came out. The waits here are plain polling loops inside a task, asking the
-provider's ``outcomes`` modules what each status means; ``example_dubbing_sensors``
-waits with the deferrable sensors instead, which free the worker slot while waiting.
+what came out. The waits here are plain polling loops inside a task, asking the hooks'
+``check_export`` / ``check_dubbing_job`` (backed by the ``outcomes`` modules) what each status
+means; ``example_dubbing_sensors`` waits with the deferrable sensors instead, which free the
+worker slot while waiting.
 
 Connections: ``camb_default`` (type ``camb``, password = API key) and
 ``blendvision_default`` (type ``blendvision``, password = API token, extra ``org_id``).
@@ -62,13 +63,12 @@ def example_dubbing_hooks() -> None:
     # and Airflow 3.0 refuses to store a key whose value is None: 422 from its execution API).
     @task(multiple_outputs=False)
     def wait_for_camb_export(task_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        from airflow_provider_dubbing.camb.outcomes import judge_export
         from airflow_provider_dubbing.hooks.camb import CambHook
 
         hook = CambHook()
 
         def check() -> dict[str, Any] | None:
-            verdict = judge_export(task_id, hook.get_alt_format_status(task_id, run_id=params["camb_run_id"]))
+            verdict = hook.check_export(task_id, run_id=params["camb_run_id"])
             if verdict.error is not None:
                 raise verdict.error
             return verdict.result if verdict.is_final else None
@@ -90,13 +90,12 @@ def example_dubbing_hooks() -> None:
 
     @task(multiple_outputs=False)
     def wait_for_blendvision_job(job_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        from airflow_provider_dubbing.blendvision.outcomes import judge_job
         from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 
         hook = BlendVisionHook()
 
         def check() -> dict[str, Any] | None:
-            verdict = judge_job(hook.get_dubbing_job(job_id))
+            verdict = hook.check_dubbing_job(job_id)
             if verdict.error is not None:
                 raise verdict.error
             return verdict.result if verdict.is_final else None

@@ -8,7 +8,9 @@ from urllib.parse import quote
 from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.blendvision import endpoints
 from airflow_provider_dubbing.blendvision.models import DubbingJob
+from airflow_provider_dubbing.blendvision.outcomes import judge_job
 from airflow_provider_dubbing.client.call import ApiCall
+from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.connection_forms import BLENDVISION_CONN_TYPE
 from airflow_provider_dubbing.hooks.base import DubbingHook, require_field
@@ -81,6 +83,14 @@ class BlendVisionHook(DubbingHook):
     async def aget_dubbing_job(self, job_id: str) -> DubbingJob:
         """Async twin of :meth:`get_dubbing_job`, with the same parameters."""
         return await self._arequest(endpoints.get_dubbing_job(job_id))
+
+    def check_dubbing_job(self, job_id: str) -> Verdict:
+        """Read a job and say what its status means (``blendvision.outcomes``): one check of a wait."""
+        return judge_job(self.get_dubbing_job(job_id))
+
+    async def acheck_dubbing_job(self, job_id: str) -> Verdict:
+        """Async twin of :meth:`check_dubbing_job`, with the same parameters."""
+        return judge_job(await self.aget_dubbing_job(job_id))
 
     def create_dubbing_job(
         self,

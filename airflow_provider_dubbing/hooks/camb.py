@@ -7,7 +7,9 @@ from typing import Any
 from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.camb import endpoints
 from airflow_provider_dubbing.camb.models import AltFormatTaskStatus
+from airflow_provider_dubbing.camb.outcomes import judge_export
 from airflow_provider_dubbing.client.call import ApiCall
+from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.connection_forms import CAMB_CONN_TYPE
 from airflow_provider_dubbing.hooks.base import DubbingHook, require_field
@@ -74,6 +76,14 @@ class CambHook(DubbingHook):
     ) -> AltFormatTaskStatus:
         """Async twin of :meth:`get_alt_format_status`, with the same parameters."""
         return await self._arequest(endpoints.get_alt_format_status(task_id, run_id))
+
+    def check_export(self, task_id: str, run_id: int | str | None = None) -> Verdict:
+        """Read an export's status and say what it means (``camb.outcomes``): one check of a wait."""
+        return judge_export(task_id, self.get_alt_format_status(task_id, run_id))
+
+    async def acheck_export(self, task_id: str, run_id: int | str | None = None) -> Verdict:
+        """Async twin of :meth:`check_export`, with the same parameters."""
+        return judge_export(task_id, await self.aget_alt_format_status(task_id, run_id))
 
     def export_alt_format(self, run_id: int | str, language: int | str, output_format: str) -> str:
         """Start exporting a finished dubbing run to another file format.

@@ -57,7 +57,7 @@ class BlendVisionGetDubbingJobOperator(DubbingReadOperator):
         return BlendVisionHook(self.blendvision_conn_id)
 
     def check(self) -> Verdict:
-        return judge_job(self.hook.get_dubbing_job(self.dubbing_job_id))
+        return self.hook.check_dubbing_job(self.dubbing_job_id)
 
     def publish(self, context: Any) -> None:
         _publish_console_url(context, self.hook, self.dubbing_job_id)
@@ -143,7 +143,7 @@ class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
         return judge_job(job)
 
     def check(self) -> Verdict:
-        return judge_job(self.hook.get_dubbing_job(str(self.dubbing_job_id)))
+        return self.hook.check_dubbing_job(str(self.dubbing_job_id))
 
     def publish(self, context: Any) -> None:
         super().publish(context)

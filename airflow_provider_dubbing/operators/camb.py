@@ -7,7 +7,6 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing.camb import endpoints
-from airflow_provider_dubbing.camb.outcomes import judge_export
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.camb import CambHook
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
@@ -53,8 +52,7 @@ class CambGetAltFormatStatusOperator(DubbingReadOperator):
         return CambHook(self.camb_conn_id)
 
     def check(self) -> Verdict:
-        status = self.hook.get_alt_format_status(self.alt_format_task_id, self.run_id)
-        return judge_export(self.alt_format_task_id, status)
+        return self.hook.check_export(self.alt_format_task_id, self.run_id)
 
 
 class CambExportAltFormatOperator(DubbingStartOperator):
@@ -116,5 +114,4 @@ class CambExportAltFormatOperator(DubbingStartOperator):
         self.alt_format_task_id = self.hook.export_alt_format(self.run_id, self.language, self.output_format)
 
     def check(self) -> Verdict:
-        task_id = str(self.alt_format_task_id)
-        return judge_export(task_id, self.hook.get_alt_format_status(task_id, self.run_id))
+        return self.hook.check_export(str(self.alt_format_task_id), self.run_id)

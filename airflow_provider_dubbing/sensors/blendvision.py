@@ -7,7 +7,6 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing.blendvision.endpoints import SERVICE
-from airflow_provider_dubbing.blendvision.outcomes import judge_job
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.sensors.base import DubbingSensor
@@ -51,4 +50,4 @@ class BlendVisionDubbingJobSensor(DubbingSensor):
         return BlendVisionHook(self.blendvision_conn_id)
 
     def check(self) -> Verdict:
-        return judge_job(self.hook.get_dubbing_job(self.dubbing_job_id))
+        return self.hook.check_dubbing_job(self.dubbing_job_id)

@@ -7,7 +7,6 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing.camb.endpoints import SERVICE
-from airflow_provider_dubbing.camb.outcomes import judge_export
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.camb import CambHook
 from airflow_provider_dubbing.sensors.base import DubbingSensor
@@ -53,5 +52,4 @@ class CambAltFormatSensor(DubbingSensor):
         return CambHook(self.camb_conn_id)
 
     def check(self) -> Verdict:
-        status = self.hook.get_alt_format_status(self.alt_format_task_id, self.run_id)
-        return judge_export(self.alt_format_task_id, status)
+        return self.hook.check_export(self.alt_format_task_id, self.run_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_dubbing.blendvision.outcomes import judge_job
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
@@ -36,4 +35,4 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger):
     async def acheck(self) -> Verdict:
         if self._hook is None:
             self._hook = BlendVisionHook(self.blendvision_conn_id, retry=self._retry)
-        return judge_job(await self._hook.aget_dubbing_job(self.dubbing_job_id))
+        return await self._hook.acheck_dubbing_job(self.dubbing_job_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_dubbing.camb.outcomes import judge_export
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.camb import CambHook
 from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
@@ -39,5 +38,4 @@ class CambAltFormatTrigger(DubbingWaitTrigger):
     async def acheck(self) -> Verdict:
         if self._hook is None:
             self._hook = CambHook(self.camb_conn_id, retry=self._retry)
-        status = await self._hook.aget_alt_format_status(self.alt_format_task_id, self.run_id)
-        return judge_export(self.alt_format_task_id, status)
+        return await self._hook.acheck_export(self.alt_format_task_id, self.run_id)
