@@ -38,6 +38,7 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self._config: ClientConfig | None = None
+        self._fields: ConnectionFields | None = None
 
     @abstractmethod
     def _auth_headers(self, conn: ConnectionFields) -> dict[str, Any]:
@@ -61,16 +62,24 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
             retry=self.retry,
         )
 
+    def get_connection_fields(self) -> ConnectionFields:
+        """The connection's fields, read on first use and kept (one lookup per hook)."""
+        if self._fields is None:
+            self._fields = load_connection_fields(self.conn_id)
+        return self._fields
+
     def get_client_config(self) -> ClientConfig:
         """The client configuration, read from the connection on first use."""
         if self._config is None:
-            self._config = self._config_from(load_connection_fields(self.conn_id))
+            self._config = self._config_from(self.get_connection_fields())
         return self._config
 
     async def aget_client_config(self) -> ClientConfig:
         """Async twin of :meth:`get_client_config`; the lookup never blocks the event loop."""
         if self._config is None:
-            self._config = self._config_from(await aload_connection_fields(self.conn_id))
+            if self._fields is None:
+                self._fields = await aload_connection_fields(self.conn_id)
+            self._config = self._config_from(self._fields)
         return self._config
 
     def _request(self, call: ApiCall[T]) -> T:

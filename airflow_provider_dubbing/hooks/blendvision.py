@@ -14,7 +14,7 @@ from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.connection_forms import BLENDVISION_CONN_TYPE
 from airflow_provider_dubbing.hooks.base import DubbingHook, require_field
-from airflow_provider_dubbing.hooks.connection import ConnectionFields, load_connection_fields
+from airflow_provider_dubbing.hooks.connection import ConnectionFields
 
 # BlendVision One's web console. The public API reference does not document its page
 # paths, so the connection's ``console_url`` extra can replace the whole template.
@@ -137,5 +137,5 @@ class BlendVisionHook(DubbingHook):
     def dubbing_job_console_url(self, job_id: str) -> str:
         """The job's page in the BlendVision One console: the connection's ``console_url``
         extra (``{job_id}`` is replaced by the id), else :data:`DEFAULT_CONSOLE_URL`."""
-        template = load_connection_fields(self.conn_id).extra_value("console_url") or DEFAULT_CONSOLE_URL
+        template = self.get_connection_fields().extra_value("console_url") or DEFAULT_CONSOLE_URL
         return str(template).replace("{job_id}", quote(str(job_id), safe=""))

@@ -520,3 +520,21 @@ def test_one_check_reads_and_judges_in_both_twins(connections: Any, via: Any) ->
     assert [v.status for v in verdicts] == ["DUBBING_STATUS_CREATED", "DUBBING_STATUS_SUCCEEDED"]
     assert verdicts[1].phase is Phase.SUCCEEDED
     assert verdicts[1].result["id"] == "j-check"
+
+
+def test_a_hook_reads_its_connection_once(connections: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_dubbing.hooks import base
+
+    reads: list[str] = []
+    real = base.load_connection_fields
+
+    def counting(conn_id: str) -> Any:
+        reads.append(conn_id)
+        return real(conn_id)
+
+    monkeypatch.setattr(base, "load_connection_fields", counting)
+    connections.script_blendvision_job("j-once", processing_polls=0)
+    hook = BlendVisionHook()
+    hook.check_dubbing_job("j-once")
+    assert hook.dubbing_job_console_url("j-once").endswith("/j-once")
+    assert reads == ["blendvision_default"]
