@@ -14,24 +14,21 @@ runner) the child starts with none.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import functools
 import os
 import ssl
 import threading
-import weakref
 from collections.abc import AsyncIterator
 
 import httpx
 
+from airflow_provider_dubbing.client.per_loop import PerLoop
 from airflow_provider_dubbing.client.streams import AsyncStreamTransport
 
 _lock = threading.Lock()
 _sync_clients: dict[str, httpx.Client] = {}
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _LoopEntry]] = (
-    weakref.WeakKeyDictionary()
-)
+_async_clients: PerLoop[_LoopEntry] = PerLoop()
 
 # Generous enough for a triggerer polling many jobs on one service; requests beyond it
 # queue for a pooled connection (bounded by the client's pool timeout).
@@ -60,22 +57,15 @@ def ssl_context() -> ssl.SSLContext:
 
 def _forget_after_fork() -> None:
     # The parent's sockets are not the child's to use, and a lock held by another of the
-    # parent's threads at fork time would never be released in the child.
+    # parent's threads at fork time would never be released in the child. (The async
+    # clients are forgotten by their PerLoop.)
     global _lock
     _lock = threading.Lock()
     _sync_clients.clear()
-    _async_clients.clear()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX; Airflow 2's task runner forks
     os.register_at_fork(after_in_child=_forget_after_fork)
-
-
-def _drop_closed_loops() -> None:
-    # An entry's closer generator refers back to its loop, so the weak key alone would
-    # keep every closed loop (and its client) alive; forget them explicitly.
-    for loop in [loop for loop in _async_clients if loop.is_closed()]:
-        del _async_clients[loop]
 
 
 def shared_sync_client(base_url: str) -> httpx.Client:
@@ -90,10 +80,8 @@ def shared_sync_client(base_url: str) -> httpx.Client:
 
 async def shared_async_client(base_url: str) -> httpx.AsyncClient:
     """The running loop's ``httpx.AsyncClient`` for ``base_url`` (made on first use)."""
-    loop = asyncio.get_running_loop()
     with _lock:
-        _drop_closed_loops()
-        per_loop = _async_clients.setdefault(loop, {})
+        per_loop = _async_clients.current()
         entry = per_loop.get(base_url)
         if entry is not None and not entry.client.is_closed:
             return entry.client
@@ -126,7 +114,7 @@ async def _close_with_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
 async def aclose_shared_clients() -> None:
     """Close the running loop's shared async clients (tests and long-lived loops)."""
     with _lock:
-        entries = list(_async_clients.pop(asyncio.get_running_loop(), {}).values())
+        entries = list(_async_clients.pop_current().values())
     for entry in entries:
         await entry.client.aclose()
 

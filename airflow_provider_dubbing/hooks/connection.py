@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_dubbing._compat import AirflowNotFoundException, BaseHook, mask_secret
 from airflow_provider_dubbing.client.errors import ConnectionConfigError
+from airflow_provider_dubbing.client.per_loop import PerLoop
 
 
 @dataclass(frozen=True)
@@ -96,17 +95,7 @@ def base_url_text(conn_id: str, host: str | None, port: int | None, schema: str 
 # seconds, see BENCHMARKS.md); a minute bounds how long a rotated secret goes unseen.
 ASYNC_LOOKUP_TTL_S = 60.0
 
-_lookups: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[str, tuple[float, asyncio.Future[ConnectionFields]]]
-] = weakref.WeakKeyDictionary()
-
-
-def _forget_after_fork() -> None:
-    _lookups.clear()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; Airflow 2's task runner forks
-    os.register_at_fork(after_in_child=_forget_after_fork)
+_lookups: PerLoop[tuple[float, asyncio.Future[ConnectionFields]]] = PerLoop()
 
 
 async def aload_connection_fields(conn_id: str) -> ConnectionFields:
@@ -118,15 +107,11 @@ async def aload_connection_fields(conn_id: str) -> ConnectionFields:
     """
     from asgiref.sync import sync_to_async
 
-    loop = asyncio.get_running_loop()
-    # The tasks refer back to their loop, so the weak key alone would keep closed loops.
-    for closed in [other for other in _lookups if other.is_closed()]:
-        del _lookups[closed]
-    per_loop = _lookups.setdefault(loop, {})
+    per_loop = _lookups.current()
     now = time.monotonic()
     entry = per_loop.get(conn_id)
     if entry is None or entry[0] <= now:
-        lookup = loop.create_task(sync_to_async(load_connection_fields)(conn_id))
+        lookup = asyncio.get_running_loop().create_task(sync_to_async(load_connection_fields)(conn_id))
         entry = per_loop[conn_id] = (now + ASYNC_LOOKUP_TTL_S, lookup)
 
         def forget_failure(task: asyncio.Future[ConnectionFields]) -> None:
