@@ -25,7 +25,8 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
     """Base of the service hooks: reads the connection once, then sends calls sync or async.
 
     :param conn_id: the Airflow connection to read.
-    :param timeout_s: the per-request timeout, in seconds.
+    :param timeout_s: the per-request timeout, in seconds; the connection's extra
+        ``request_timeout_s`` overrides it (one place to tune it for every task of a connection).
     :param retry: how transient failures are retried inside one call.
     """
 
@@ -58,7 +59,7 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
                 allow_insecure_http=_flag(conn, "allow_insecure_http"),
             ),
             auth_headers=self._auth_headers(conn),
-            timeout_s=self.timeout_s,
+            timeout_s=_timeout_s(conn, self.timeout_s),
             retry=self.retry,
         )
 
@@ -107,6 +108,29 @@ def _flag(conn: ConnectionFields, name: str) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+# Longer than any status answer needs; a larger value is a typo for minutes or milliseconds.
+MAX_REQUEST_TIMEOUT_S = 600.0
+
+
+def _timeout_s(conn: ConnectionFields, default: float) -> float:
+    value = conn.extra_value("request_timeout_s")
+    if value is None or value == "":
+        return default
+    seconds: float | None = None
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = None
+    if seconds is None or not 0 < seconds <= MAX_REQUEST_TIMEOUT_S:
+        raise ConnectionConfigError(
+            conn.conn_id,
+            "extra.request_timeout_s",
+            f"must be a number of seconds above 0 and at most {MAX_REQUEST_TIMEOUT_S:.0f}, got {value!r}",
+        )
+    return seconds
 
 
 def require_field(conn: ConnectionFields, field: str, value: Any, what: str) -> str:

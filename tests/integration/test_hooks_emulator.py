@@ -538,3 +538,28 @@ def test_a_hook_reads_its_connection_once(connections: Any, monkeypatch: pytest.
     hook.check_dubbing_job("j-once")
     assert hook.dubbing_job_console_url("j-once").endswith("/j-once")
     assert reads == ["blendvision_default"]
+
+
+def test_the_connection_extra_request_timeout_s_bounds_each_request(
+    connections: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = {"org_id": BV_ORG, "request_timeout_s": "0.4"}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BV_QUICK",
+        connection_uri_env("blendvision", connections.blendvision_base_url, BV_TOKEN, extra),
+    )
+    hook = BlendVisionHook("bv_quick", retry=RetryPolicy(max_retries=0))
+    assert hook.get_client_config().timeout_s == 0.4
+    connections.script_blendvision_job("j-slow", [{"status": "DUBBING_STATUS_PROCESSING"}])
+    connections.queue_faults(["slow"], slow_seconds=2.0)
+    with pytest.raises(ApiTimeoutError):
+        hook.get_dubbing_job("j-slow")
+
+
+@pytest.mark.parametrize("value", ["soon", 0, -1, 601, True, "nan"])
+def test_a_bad_request_timeout_s_names_the_extra(monkeypatch: pytest.MonkeyPatch, value: Any) -> None:
+    extra = {"org_id": "o", "request_timeout_s": value}
+    monkeypatch.setenv("AIRFLOW_CONN_BV_BADTIMEOUT", connection_uri_env("blendvision", "", "t", extra))
+    with pytest.raises(ConnectionConfigError) as info:
+        BlendVisionHook("bv_badtimeout").get_client_config()
+    assert info.value.field == "extra.request_timeout_s"
