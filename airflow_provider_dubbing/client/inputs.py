@@ -18,8 +18,13 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 def require_id(field_name: str, value: object, *, max_length: int = 256) -> str:
     """Check an id before it goes into a path: a non-blank string (an int is accepted).
 
+    A ``/`` is refused rather than encoded: no id of either service holds one, so it is a
+    path or URL pasted where the id belongs (``dub-alt-format/abc``), and the request it
+    would make can only come back 404. Surrounding whitespace is refused for the same
+    reason (a template that rendered a newline or a space).
+
     :raises InvalidInputError: naming ``field_name`` when the id is empty, blank, too
-        long, not a string, or holds control characters.
+        long, not a string, padded with whitespace, or holds a ``/`` or control characters.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidInputError(field_name, f"must be a string id, got {type(value).__name__}")
@@ -30,6 +35,12 @@ def require_id(field_name: str, value: object, *, max_length: int = 256) -> str:
         raise InvalidInputError(field_name, f"is {len(text)} characters long, more than {max_length}")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise InvalidInputError(field_name, "must not contain control characters")
+    if text != text.strip():
+        raise InvalidInputError(field_name, f"must not start or end with whitespace (got {text!r})")
+    if "/" in text:
+        raise InvalidInputError(
+            field_name, f"must be the id alone, not a path or URL: it contains '/' (got {text!r})"
+        )
     return text
 
 

@@ -99,12 +99,12 @@ def test_blendvision_every_status(connections: Any, via: Any, status: str) -> No
         else []
     )
     connections.script_blendvision_job(
-        "job/1", [{"status": "DUBBING_STATUS_PROCESSING"}, {"status": status, "error_infos": error_infos}]
+        "job 1", [{"status": "DUBBING_STATUS_PROCESSING"}, {"status": status, "error_infos": error_infos}]
     )
     hook = BlendVisionHook()
-    assert via(hook, "get_dubbing_job", "job/1").status == "DUBBING_STATUS_PROCESSING"
-    job = via(hook, "get_dubbing_job", "job/1")
-    assert job.id == "job/1"
+    assert via(hook, "get_dubbing_job", "job 1").status == "DUBBING_STATUS_PROCESSING"
+    job = via(hook, "get_dubbing_job", "job 1")
+    assert job.id == "job 1"
     assert job.status is DubbingStatus(status)
     assert [(e.reason, e.domain, e.metadata) for e in job.error_infos] == [
         (e["reason"], e["domain"], e["metadata"]) for e in error_infos
