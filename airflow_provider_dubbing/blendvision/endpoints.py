@@ -37,7 +37,12 @@ def _error_message(body: Any) -> str | None:
     return status.message or code
 
 
-SERVICE = ServiceSpec(name="BlendVision One", default_base_url=DEFAULT_BASE_URL, error_message=_error_message)
+SERVICE = ServiceSpec(
+    name="BlendVision One",
+    default_base_url=DEFAULT_BASE_URL,
+    error_message=_error_message,
+    endpoint_roots=frozenset({"bv"}),
+)
 
 
 def auth_headers(api_token: str, org_id: str) -> dict[str, Secret]:

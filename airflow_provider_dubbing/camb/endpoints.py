@@ -25,7 +25,12 @@ def _error_message(body: Any) -> str | None:
     return ErrorBody.model_validate(body).explain() if isinstance(body, dict) else None
 
 
-SERVICE = ServiceSpec(name="CAMB.AI", default_base_url=DEFAULT_BASE_URL, error_message=_error_message)
+SERVICE = ServiceSpec(
+    name="CAMB.AI",
+    default_base_url=DEFAULT_BASE_URL,
+    error_message=_error_message,
+    endpoint_roots=frozenset({"dub-alt-format", "source-languages", "target-languages"}),
+)
 
 _languages = TypeAdapter(list[Language])
 

@@ -8,7 +8,7 @@ All of it is validated here, once, so that a bad connection fails with a clear
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,11 +51,14 @@ class ServiceSpec:
     """One remote API: its display name, default base URL and how its error bodies read.
 
     :param error_message: turns a parsed error body into the sentence the service meant.
+    :param endpoint_roots: the first path segments of the service's endpoints; a base URL
+        holding one was pasted from an endpoint's URL, and every path built on it would be wrong.
     """
 
     name: str
     default_base_url: str
     error_message: Callable[[Any], str | None]
+    endpoint_roots: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,18 +105,25 @@ def parse_base_url(
     default: str,
     conn_id: str,
     allow_insecure_http: bool = False,
+    endpoint_roots: Collection[str] = (),
 ) -> str:
     """Turn a connection's ``host`` field into a base URL.
 
-    Empty means the service's default; no scheme means https; a port and a path prefix
-    are kept (``http://127.0.0.1:8765/apis``). Plain http is accepted only for a loopback
-    host, or when the connection says ``allow_insecure_http``: credentials go with every
-    request and must not cross a network in clear text.
+    Empty means the service's default; a port and a path prefix are kept
+    (``http://127.0.0.1:8765/apis``). A named host without a scheme means https: Airflow's
+    URI form of a connection (``camb://:KEY@client.camb.ai/apis``) cannot carry one. A
+    loopback host without a scheme is refused instead, because there https is rarely right
+    (the emulator and local proxies speak http) and the mistake would show only as a TLS
+    error at the first request. Plain http is accepted only for a loopback host, or when
+    the connection says ``allow_insecure_http``: credentials go with every request and
+    must not cross a network in clear text. A path holding one of ``endpoint_roots`` is an
+    endpoint's URL pasted whole, and refused.
     """
     text = (raw or "").strip()
     if not text:
         return default.rstrip("/")
-    if "://" not in text:
+    has_scheme = "://" in text
+    if not has_scheme:
         text = "https://" + text
     try:
         url = httpx.URL(text)
@@ -125,6 +135,21 @@ def parse_base_url(
         raise ConnectionConfigError(conn_id, "host", "has no host name")
     if url.query or url.fragment:
         raise ConnectionConfigError(conn_id, "host", "must not carry a query or fragment")
+    if not has_scheme and is_loopback_host(url.host):
+        raise ConnectionConfigError(
+            conn_id,
+            "host",
+            f"{text.removeprefix('https://')!r} has no scheme; for a loopback host write it "
+            "(http:// for the emulator, https:// for a TLS proxy)",
+        )
+    pasted = [segment for segment in url.path.split("/") if segment in endpoint_roots]
+    if pasted:
+        raise ConnectionConfigError(
+            conn_id,
+            "host",
+            f"the path {url.path!r} holds {pasted[0]!r}, which the hook adds itself; "
+            f"give only the base URL (e.g. {default})",
+        )
     if url.scheme == "http" and not allow_insecure_http and not is_loopback_host(url.host):
         raise ConnectionConfigError(
             conn_id,

@@ -57,6 +57,7 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
                 default=self.service.default_base_url,
                 conn_id=conn.conn_id,
                 allow_insecure_http=_flag(conn, "allow_insecure_http"),
+                endpoint_roots=self.service.endpoint_roots,
             ),
             auth_headers=self._auth_headers(conn),
             timeout_s=_timeout_s(conn, self.timeout_s),
