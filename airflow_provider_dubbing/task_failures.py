@@ -79,7 +79,7 @@ class DubbingWaitTimeout(DubbingTaskFailure):
 
 
 class DubbingServiceUnavailable(DubbingError):
-    """Checks kept failing (connection errors, timeouts, 429, 5xx, unreadable answers)
+    """Checks kept failing (connection errors, timeouts, 429, 5xx, answers that are not JSON)
     past the client's retries and the wait's tolerance; the task's retries apply."""
 
 

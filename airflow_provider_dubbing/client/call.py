@@ -24,6 +24,7 @@ from airflow_provider_dubbing.client.errors import (
     ApiStatusError,
     ApiTimeoutError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ResponseValidationError,
     status_error_class,
 )
@@ -34,6 +35,9 @@ T = TypeVar("T")
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Enough of a body to explain an error, not so much that a log line becomes a page.
 _MAX_ERROR_TEXT = 500
+MAX_RESPONSE_BYTES = 1024 * 1024
+"""The most of an answer the client reads. Every answer of both APIs is a few hundred
+bytes; a megabyte is a wrong endpoint or a broken proxy, and must not fill a triggerer's memory."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +111,37 @@ def transport_error(call: ApiCall[Any], exc: httpx.TransportError) -> ApiConnect
     return ApiConnectionError(f"{call.name}: {kind}: {exc}", call=call.label, request_sent=sent)
 
 
+def keep_reading(body: bytearray, chunk: bytes) -> bool:
+    """Add ``chunk`` to ``body``; False once ``body`` is past :data:`MAX_RESPONSE_BYTES`.
+
+    The send loops read an answer through this, so an endless or huge body stops at one
+    byte past the limit, which :func:`read_response` then reports.
+    """
+    body += chunk[: MAX_RESPONSE_BYTES + 1 - len(body)]
+    return len(body) <= MAX_RESPONSE_BYTES
+
+
 def read_response(call: ApiCall[T], status_code: int, headers: Mapping[str, str], content: bytes) -> T:
     """Parse a 2xx answer into the call's result, or raise the matching error.
 
-    :raises ApiStatusError: a subclass chosen by status code, for any non-2xx answer.
+    :param content: the body as read, at most one byte past :data:`MAX_RESPONSE_BYTES`.
+    :raises ApiStatusError: a subclass chosen by status code, for any non-2xx answer
+        (a huge error body is explained from its start).
+    :raises ResponseTooLargeError: a 2xx body past :data:`MAX_RESPONSE_BYTES`.
     :raises ResponseDecodeError: a 2xx body that is not JSON.
     :raises ResponseValidationError: a 2xx JSON body that does not fit the model.
     """
     if not 200 <= status_code < 300:
         raise status_error(call, status_code, headers, content)
+    if len(content) > MAX_RESPONSE_BYTES:
+        declared = headers.get("content-length")
+        size = f"{int(declared):,} bytes" if declared and declared.isdigit() else "unbounded"
+        raise ResponseTooLargeError(
+            f"{call.name}: answer {status_code} is larger than {MAX_RESPONSE_BYTES:,} bytes ({size}); "
+            "an answer of this call is a few hundred bytes, so the host is likely wrong",
+            call=call.label,
+            problems=(f"(body): larger than {MAX_RESPONSE_BYTES} bytes",),
+        )
     try:
         data = json.loads(content) if content else None
     except (ValueError, UnicodeDecodeError):

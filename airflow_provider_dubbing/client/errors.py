@@ -16,7 +16,8 @@
      │    ├── RateLimitError          429, with the retry-after it asked for
      │    └── ServerError             5xx
      ├── ResponseValidationError      a 2xx answer that does not fit the model
-     │    └── ResponseDecodeError     ... because it is not JSON at all (truncated, HTML)
+     │    ├── ResponseDecodeError     ... because it is not JSON at all (truncated, HTML)
+     │    └── ResponseTooLargeError   ... because it is far larger than any answer of the API
      └── RemoteOutcomeError           the service says the work behind an id ended badly
           ├── RemoteJobFailedError    CAMB.AI ERROR, BlendVision DUBBING_STATUS_FAILED
           ├── RemoteTimeoutError      CAMB.AI TIMEOUT: the export timed out on the service's side
@@ -162,6 +163,10 @@ class ResponseValidationError(DubbingError):
 
 class ResponseDecodeError(ResponseValidationError):
     """A 2xx answer that is not JSON at all: truncated, or an HTML page from a proxy."""
+
+
+class ResponseTooLargeError(ResponseValidationError):
+    """A 2xx answer larger than the client reads (``MAX_RESPONSE_BYTES``); it is not read whole."""
 
 
 class RemoteOutcomeError(DubbingError):

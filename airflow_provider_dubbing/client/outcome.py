@@ -84,12 +84,11 @@ def is_passing_failure(error: BaseException) -> bool:
     """Whether a failed check may be followed by another one instead of ending the wait.
 
     True for what may heal by itself: connection errors, timeouts, 429, 5xx, and answers
-    that do not parse. False for refusals (400, 401, 403, 404, 422), a bad connection or
-    bad input: asking again would get the same answer.
+    that are not JSON (a truncated body, a proxy's page). False for refusals (400, 401,
+    403, 404, 422), a bad connection or bad input, and JSON answers of the wrong shape or
+    a huge size: asking again would get the same answer.
     """
-    if not isinstance(error, DubbingError):
-        return False
-    return is_transient(error) or isinstance(error, ResponseValidationError)
+    return isinstance(error, DubbingError) and is_transient(error)
 
 
 def describe_refusal(error: BaseException, *, conn_id: str, what: str) -> str:
@@ -116,6 +115,11 @@ def describe_refusal(error: BaseException, *, conn_id: str, what: str) -> str:
         )
     if isinstance(error, NotFoundError):
         return f"{what} was not found with connection {conn_id!r} (404): {error}"
+    if isinstance(error, ResponseValidationError):
+        return (
+            f"the answer about {what} cannot be read, and asking again would get the same one: {error}. "
+            f"Check the host of connection {conn_id!r}, or whether the API changed."
+        )
     if status is not None:
         return f"the request for {what} was refused ({status}): {error}"
     return f"the request for {what} was refused: {error}"

@@ -11,7 +11,7 @@ by the client from the environment, in front of this transport) and content deco
 are httpx's.
 
 Only what our polls need: HTTP/1.1, bodies given whole (never streamed), the answer
-read whole before it is returned.
+read whole (up to a cap) before it is returned.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 import h11
 import httpx
 
+from airflow_provider_dubbing.client.call import MAX_RESPONSE_BYTES
 from airflow_provider_dubbing.client.timeouts import within
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -70,16 +71,24 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
     :param max_connections: connections per origin; a request beyond them waits, up to
         its pool timeout, for one to be free.
     :param keepalive_expiry_s: how long an idle connection is kept for reuse.
+    :param max_body_bytes: an answer is read up to this many bytes and the next chunk; the
+        client reports a longer one, so a huge body is never held whole.
     """
 
     def __init__(
-        self, *, ssl_context: ssl.SSLContext, max_connections: int = 10, keepalive_expiry_s: float = 30.0
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        max_connections: int = 10,
+        keepalive_expiry_s: float = 30.0,
+        max_body_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {max_connections}")
         self._ssl_context = ssl_context
         self._max_connections = max_connections
         self._keepalive_expiry_s = keepalive_expiry_s
+        self._max_body_bytes = max_body_bytes
         self._origins: dict[tuple[str, str, int], _Origin] = {}
         self.connections_opened = 0
         """How many TCP connections this transport opened (for tests and the benchmark)."""
@@ -182,6 +191,7 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
         conn.writer.write(data)
         head: h11.Response | None = None
         chunks: list[bytes] = []
+        received = 0
         while True:
             event = conn.h11.next_event()
             if event is h11.NEED_DATA:
@@ -192,6 +202,10 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
                 head = event
             elif isinstance(event, h11.Data):
                 chunks.append(bytes(event.data))
+                received += len(event.data)
+                if received > self._max_body_bytes:
+                    # Not read to its end, so the connection cannot be reused: _send closes it.
+                    break
             elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
                 break
         if head is None:

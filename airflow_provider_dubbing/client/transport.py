@@ -1,8 +1,8 @@
 """The only code that exists twice: the sync and async send loops, side by side.
 
-Everything they decide (the request, the error, whether and how long to wait, the
-parse) comes from the pure functions in :mod:`.call` and :mod:`.retry`; tenacity drives
-both loops from the same arguments. The httpx clients themselves are shared per
+Everything they decide (the request, the error, whether and how long to wait, how
+much of an answer to read, the parse) comes from the pure functions in :mod:`.call` and
+:mod:`.retry`; tenacity drives both loops from the same arguments. The httpx clients themselves are shared per
 process, per base URL (and, for async, per event loop): see :mod:`.pool`.
 
 httpx's own exception is translated, not chained: it holds the request, whose headers
@@ -20,7 +20,13 @@ from typing import Any, TypeVar
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from airflow_provider_dubbing.client.call import ApiCall, build_request, read_response, transport_error
+from airflow_provider_dubbing.client.call import (
+    ApiCall,
+    build_request,
+    keep_reading,
+    read_response,
+    transport_error,
+)
 from airflow_provider_dubbing.client.config import ClientConfig
 from airflow_provider_dubbing.client.pool import shared_async_client, shared_sync_client
 
@@ -75,12 +81,19 @@ class ApiClient:
         request = build_request(self.config, call)
         for attempt in Retrying(sleep=self._sleep, **retry_arguments(self.config, call)):
             with attempt:
+                body = bytearray()
                 try:
-                    response = http.send(request)
+                    response = http.send(request, stream=True)
+                    try:
+                        for chunk in response.iter_bytes():
+                            if not keep_reading(body, chunk):
+                                break
+                    finally:
+                        response.close()
                 except httpx.TransportError as exc:
                     failure = transport_error(call, exc)
                 else:
-                    return read_response(call, response.status_code, response.headers, response.content)
+                    return read_response(call, response.status_code, response.headers, bytes(body))
                 raise failure
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
@@ -109,11 +122,18 @@ class AsyncApiClient:
         request = build_request(self.config, call)
         async for attempt in AsyncRetrying(sleep=self._sleep, **retry_arguments(self.config, call)):
             with attempt:
+                body = bytearray()
                 try:
-                    response = await http.send(request)
+                    response = await http.send(request, stream=True)
+                    try:
+                        async for chunk in response.aiter_bytes():
+                            if not keep_reading(body, chunk):
+                                break
+                    finally:
+                        await response.aclose()
                 except httpx.TransportError as exc:
                     failure = transport_error(call, exc)
                 else:
-                    return read_response(call, response.status_code, response.headers, response.content)
+                    return read_response(call, response.status_code, response.headers, bytes(body))
                 raise failure
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover

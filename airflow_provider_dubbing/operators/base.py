@@ -102,7 +102,7 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         passes the task fails without retries (:class:`.DubbingWaitTimeout`); the work may
         go on, and clearing the task reattaches to it.
     :param max_consecutive_failures: how many checks in a row may fail (connection errors,
-        timeouts, 429, 5xx, unreadable answers) before the task fails with
+        timeouts, 429, 5xx, answers that are not JSON) before the task fails with
         :class:`.DubbingServiceUnavailable` and its retries (which reattach) take over.
     """
 

@@ -58,7 +58,7 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
     :param max_wait: the cap of a doubled wait, in seconds or a timedelta (default 2 minutes;
         0 or None: no cap).
     :param max_consecutive_failures: how many checks in a row may fail (connection
-        errors, timeouts, 429, 5xx, unreadable answers, each after the client's own
+        errors, timeouts, 429, 5xx, answers that are not JSON, each after the client's own
         retries) before the task fails with :class:`.DubbingServiceUnavailable` and its
         own ``retries`` take over. Reschedule mode keeps no memory between checks, so
         there the failed checks are counted, and waited between, within one check.

@@ -44,7 +44,7 @@ class DubbingWaitTrigger(NamesRemoteObject, BaseTrigger):
     :param checks_made: checks already made before this trigger started; when above 0 the
         first check waits its turn in the schedule instead of happening at once.
     :param max_consecutive_failures: how many checks in a row may fail (connection errors,
-        timeouts, 429, 5xx, unreadable answers, each after the client's own retries)
+        timeouts, 429, 5xx, answers that are not JSON, each after the client's own retries)
         before the wait ends with an error event.
     :param last_status: the status the task already logged, so it is not logged twice.
     :param consecutive_failures: failed checks in a row the task already made, so the bound
