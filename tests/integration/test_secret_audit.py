@@ -1,0 +1,161 @@
+"""The secret audit: every example DAG, deferred and on the worker, with a failure and with faults on;
+then everything that was written is searched for the API key and the token.
+
+Searched: every file under the throwaway AIRFLOW_HOME (task logs, the metadata DB's bytes), every row
+of every metadata table as text (XCom, rendered template fields, task instances, the log table),
+the trigger rows decrypted, each trigger's serialized kwargs as the triggerer would store them,
+every log line (task, trigger, client and the emulator's own request log), everything printed
+to stdout and stderr, and the text of each task failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+from tests.conftest import (
+    BV_ORG,
+    BV_TOKEN,
+    CAMB_KEY,
+    connection_uri_env,
+    needs_dag_test,
+    stored_trigger_kwargs,
+)
+from tests.integration.test_example_dags import load_dag, mapped_rows
+
+pytestmark = pytest.mark.airflow
+
+SECRETS = (CAMB_KEY, BV_TOKEN)
+EXAMPLES = [
+    ("example_dubbing_hooks.py", "example_dubbing_hooks"),
+    ("example_dubbing_sensors.py", "example_dubbing_sensors"),
+    ("example_blendvision_localisation.py", "example_blendvision_localisation"),
+    ("example_camb_export_formats.py", "example_camb_export_formats"),
+]
+FAULT_KINDS = ["429", "500", "502_html", "503", "drop", "truncate", "slow"]
+
+
+@pytest.fixture
+def serialized_triggers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every trigger's ``serialize()`` output, as the task hands it to Airflow to store."""
+    seen: list[str] = []
+    original = DubbingWaitTrigger.serialize
+
+    def recording(self: DubbingWaitTrigger) -> tuple[str, dict[str, Any]]:
+        result = original(self)
+        seen.append(json.dumps(result, default=str))
+        return result
+
+    monkeypatch.setattr(DubbingWaitTrigger, "serialize", recording)
+    return seen
+
+
+def _not_deferred(dag: Any) -> None:
+    # The examples ask for deferral in the DAG file; the worker-side run flips it on the parsed tasks.
+    for task in dag.tasks:
+        if getattr(task, "partial_kwargs", None) is not None and "deferrable" in task.partial_kwargs:
+            task.partial_kwargs["deferrable"] = False
+        elif getattr(task, "deferrable", None) is True:
+            task.deferrable = False
+
+
+def _database_text(home: Path) -> str:
+    """Every row of every table of the metadata DB, as text."""
+    parts = []
+    with contextlib.closing(sqlite3.connect(home / "airflow.db")) as db:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                parts.append(
+                    " ".join(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in row)
+                )
+    return "\n".join(parts)
+
+
+def _files_with(home: Path, secret: str) -> list[str]:
+    needle = secret.encode()
+    return [str(path) for path in home.rglob("*") if path.is_file() and needle in path.read_bytes()]
+
+
+@needs_dag_test
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("deferred", [True, False], ids=["deferred", "worker"])
+def test_no_secret_is_written_anywhere(
+    airflow_db: Path,
+    connections: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    log_lines: Any,
+    capfd: pytest.CaptureFixture[str],
+    serialized_triggers: list[str],
+    deferred: bool,
+) -> None:
+    # Quick answers and a short request timeout, so that "slow" answers time the client out.
+    monkeypatch.setenv("DUBBING_EXAMPLE_FIRST_WAIT_S", "0.05")
+    monkeypatch.setenv("DUBBING_EXAMPLE_DELIVERY_DIR", str(tmp_path))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAMB_DEFAULT",
+        connection_uri_env("camb", connections.camb_base_url, CAMB_KEY, {"request_timeout_s": 0.5}),
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BLENDVISION_DEFAULT",
+        connection_uri_env(
+            "blendvision",
+            connections.blendvision_base_url,
+            BV_TOKEN,
+            {"org_id": BV_ORG, "request_timeout_s": 0.5},
+        ),
+    )
+    # A failure: the broadcast master's run needs payment. Faults on status checks only, so
+    # every create happens once and the runs end as scripted.
+    connections.script_camb_run(
+        18343, pending_polls=1, outcome="PAYMENT_REQUIRED", exception_reason="PLAN_LIMIT"
+    )
+    connections.set_faults(
+        rate=0.3, seed=6, kinds=FAULT_KINDS, retry_after=0.05, slow_seconds=1.0, methods=["GET"]
+    )
+
+    states: dict[tuple[str, str, int], str] = {}
+    for file_name, dag_id in EXAMPLES:
+        dag = load_dag(file_name, dag_id)
+        if not deferred:
+            _not_deferred(dag)
+        dag_run = dag.test()
+        assert dag_run.state == "success", dag_id
+        for (task_id, index), (state, _value) in mapped_rows(dag_run).items():
+            states[(dag_id, task_id, index)] = state
+
+    # The runs did what the audit needs: a failure, deferrals (or none), faults of every kind.
+    failed = [key for key, state in states.items() if state == "failed"]
+    assert failed == [("example_camb_export_formats", "export_broadcast_master", -1)]
+    assert all(state == "success" for key, state in states.items() if key not in failed)
+    stats = connections.stats()
+    assert set(stats["faults"]) >= set(FAULT_KINDS) - {"slow"}, stats["faults"]
+    assert stats["faults"].get("slow", 0) + stats["faults"].get("drop", 0) > 0
+    # Other test DAGs build triggers when parsed (start_from_trigger); count the examples' own.
+    ids = [*connections.state.camb_tasks, *connections.state.blendvision_jobs]
+    assert ids
+    examples_deferred = [text for text in serialized_triggers if any(f'"{i}"' in text for i in ids)]
+    assert bool(examples_deferred) is deferred
+
+    written = {
+        "log lines (task, trigger, client, emulator)": "\n".join(log_lines()),
+        "stdout and stderr": "".join(capfd.readouterr()),
+        "metadata DB rows": _database_text(airflow_db),
+        "trigger rows, decrypted": "\n".join(stored_trigger_kwargs()),
+        "serialized trigger kwargs": "\n".join(serialized_triggers),
+    }
+    emulator_lines = [line for line in log_lines() if line.startswith(("camb ", "blendvision "))]
+    assert len(emulator_lines) >= stats["requests"] // 2, "the emulator's request log was not captured"
+    assert "export_broadcast_master" in written["metadata DB rows"]
+    assert "PLAN_LIMIT" in written["log lines (task, trigger, client, emulator)"]
+    for secret in SECRETS:
+        hits = {where: text.count(secret) for where, text in written.items() if secret in text}
+        assert hits == {}, f"secret found in {hits}"
+        assert _files_with(airflow_db, secret) == []
