@@ -111,3 +111,45 @@ def test_a_forked_child_starts_without_the_parents_clients() -> None:
         assert shared_sync_client(URL_A) is parent_client  # the parent keeps its own
     finally:
         close_shared_sync_clients()
+
+
+def test_a_redirect_is_not_followed_so_the_key_stays_home() -> None:
+    # A redirect would carry x-api-key (httpx strips only Authorization) to wherever it points.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from airflow_provider_dubbing.camb import endpoints as camb
+    from airflow_provider_dubbing.client.config import ClientConfig
+    from airflow_provider_dubbing.client.errors import ApiStatusError
+    from airflow_provider_dubbing.client.transport import ApiClient, AsyncApiClient
+
+    seen: list[tuple[str, str | None]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers.get("x-api-key")))
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        config = ClientConfig(
+            service=camb.SERVICE,
+            base_url=f"http://127.0.0.1:{server.server_port}/apis",
+            auth_headers=camb.auth_headers("the-key"),
+        )
+        try:
+            with pytest.raises(ApiStatusError) as sync_info:
+                ApiClient(config).request(camb.get_alt_format_status("t1"))
+            with pytest.raises(ApiStatusError) as async_info:
+                asyncio.run(AsyncApiClient(config).arequest(camb.get_alt_format_status("t1")))
+        finally:
+            server.shutdown()
+            close_shared_sync_clients()
+    assert sync_info.value.status_code == async_info.value.status_code == 302
+    assert seen == [("/apis/dub-alt-format/t1", "the-key")] * 2
