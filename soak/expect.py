@@ -3,7 +3,8 @@
 The expected side is written from the services' documented meanings (the same table the
 sensors' docstrings give), not from the package's own ``outcomes`` modules: the soak must
 be able to disagree with the code it checks. The observed side is what the sensor's
-``execute_complete`` does with the trigger's event: return a value, or raise.
+``execute_complete`` does with the trigger's event (or ``execute`` itself, when its first
+check already ended the wait): return a value, or raise.
 """
 
 from __future__ import annotations
@@ -88,15 +89,25 @@ def task_outcome(sensor: Any, payload: Mapping[str, Any]) -> Outcome:
     try:
         result = sensor.execute_complete(context={}, event=dict(payload))
     except Exception as exc:  # every way a task can end is an outcome to compare
-        http_status = getattr(exc, "http_status", None)
-        status = str(http_status) if http_status is not None else getattr(exc, "status", None) or None
-        return Outcome(
-            type(exc).__name__,
-            status,
-            getattr(exc, "object_id", None) or None,
-            tuple(getattr(exc, "reasons", ())),
-            str(exc),
-        )
+        return raised(exc)
+    return returned(result)
+
+
+def raised(exc: BaseException) -> Outcome:
+    """The outcome of a task that raised ``exc``."""
+    http_status = getattr(exc, "http_status", None)
+    status = str(http_status) if http_status is not None else getattr(exc, "status", None) or None
+    return Outcome(
+        type(exc).__name__,
+        status,
+        getattr(exc, "object_id", None) or None,
+        tuple(getattr(exc, "reasons", ())),
+        str(exc),
+    )
+
+
+def returned(result: Any) -> Outcome:
+    """The outcome of a task that returned ``result``."""
     if not isinstance(result, Mapping):
         return Outcome(RETURNED, message=f"returned {result!r}")
     object_id = result.get("task_id", result.get("id"))

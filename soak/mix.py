@@ -13,6 +13,8 @@ from typing import Any
 
 CAMB = "camb"
 BLENDVISION = "blendvision"
+WORKER = "worker"
+TRIGGERER = "triggerer"
 
 # The default connections (benchmarks.poller.connection_env) and one of each service whose
 # credential the emulator does not know.
@@ -35,6 +37,8 @@ class Case:
     :param object_id: the export task or dubbing job id waited on.
     :param credentials_valid: whether the connection's credential is the emulator's.
     :param script: the emulator's admin body for the object; None leaves it unknown (404).
+    :param start: ``worker``: the sensor's ``execute()`` makes the first check, then defers;
+        ``triggerer``: ``start_from_trigger``, the trigger makes the first check.
     """
 
     kind: str
@@ -42,6 +46,7 @@ class Case:
     object_id: str
     credentials_valid: bool
     script: dict[str, Any] | None
+    start: str = WORKER
 
     @property
     def answers_to_outcome(self) -> int:
@@ -98,7 +103,8 @@ WEIGHTS = {"camb-success": 3, "blendvision-succeeded": 3}
 
 
 def make_mix(waits: int, seed: int, max_pending: int) -> list[Case]:
-    """``waits`` cases, every kind present once ``waits`` >= the weighted count of kinds.
+    """``waits`` cases, every kind present once ``waits`` >= the weighted count of kinds
+    (14), and started both ways once ``waits`` >= 28.
 
     :param max_pending: the most PENDING (or PROCESSING) answers before an object's outcome.
     """
@@ -107,6 +113,8 @@ def make_mix(waits: int, seed: int, max_pending: int) -> list[Case]:
     cases = []
     for index in range(waits):
         kind = cycle[index % len(cycle)]
+        # Alternate rounds of the cycle, so every kind starts both ways.
+        start = WORKER if (index // len(cycle)) % 2 == 0 else TRIGGERER
         service, valid, script = KINDS[kind]
         cases.append(
             Case(
@@ -115,6 +123,7 @@ def make_mix(waits: int, seed: int, max_pending: int) -> list[Case]:
                 object_id=f"soak-{seed}-{index}-{kind}",
                 credentials_valid=valid,
                 script=None if script is None else script(rng, max_pending),
+                start=start,
             )
         )
     # The triggerer meets waits in no particular order; neither do we.

@@ -24,12 +24,16 @@ def figures(results: dict[str, Any]) -> dict[str, Any]:
         tally[1] += 1
     return {
         "waits": len(rows),
+        "started_on_worker": sum(row["start"] == "worker" for row in rows),
+        "started_in_triggerer": sum(row["start"] == "triggerer" for row in rows),
+        "deferred": sum(row["deferred"] for row in rows),
         "as_expected": judged["as_expected"],
         "false_failures": judged["false_failure"],
         "false_successes": judged["false_success"],
         "hangs": judged["hang"],
         "more_than_one_event": sum(row["events"] > 1 for row in rows),
         "broken_waits": len(results["broken"]),
+        "workers_still_running": results["workers_still_running"],
         "requests": stats["requests"],
         "faults": faults,
         "faults_total": sum(faults.values()),
@@ -55,6 +59,7 @@ def passed(fig: dict[str, Any]) -> bool:
         fig["as_expected"] == fig["waits"]
         and fig["more_than_one_event"] == 0
         and fig["broken_waits"] == 0
+        and fig["workers_still_running"] == 0
         and fig["false_failures"] == fig["false_successes"] == fig["hangs"] == 0
     )
 
@@ -86,14 +91,15 @@ def table(fig: dict[str, Any], config: dict[str, Any]) -> str:
     kinds = ", ".join(f"{kind} {count}" for kind, count in fig["faults"].items())
     share = fig["faults_total"] / fig["requests"] if fig["requests"] else 0.0
     lines = [
-        f"soak: {fig['waits']} deferred waits, seed {config['seed']}, faults on "
+        f"soak: {fig['waits']} waits of deferrable sensors, seed {config['seed']}, faults on "
         f"{config['fault_rate']:.0%} of status checks (429 Retry-After {config['retry_after_s']:g} s; "
         f"slow {config['slow_s']:g} s against a {config['request_timeout_s']:g} s request timeout)",
         f"  sensors: poke_interval {config['poke_interval_s']:g} s doubling to {config['max_wait_s']:g} s, "
         f"max_consecutive_failures {config['max_consecutive_failures']}; client: "
         f"{odds['attempts_per_check'] - 1} retries per check",
         "",
-        f"  {'waits':38s} {fig['waits']}",
+        f"  {'waits':38s} {fig['waits']}  ({fig['started_on_worker']} started by execute() on a worker, "
+        f"{fig['started_in_triggerer']} in the triggerer; {fig['deferred']} deferred)",
         f"  {'outcomes as expected':38s} {fig['as_expected']}/{fig['waits']}",
         f"  {'false failures':38s} {fig['false_failures']}",
         f"  {'false successes':38s} {fig['false_successes']}",

@@ -1,17 +1,21 @@
 """One soak: script the emulator, fault it, run every wait in one event loop as the triggerer
 does, and judge each wait by what its task does with the event.
 
-Each trigger is built by a real sensor's ``make_trigger()`` and rebuilt from ``serialize()``
-(as the triggerer rebuilds it from its table row), so the soak runs the shipped code with
-the kwargs a deferral stores. The only instrumentation is counting: a wrapper around each
-trigger's ``acheck`` (checks, failed checks, the longest run of them) and a log handler on
-the transport's retry warnings. The emulator runs in its own process
+A wait starts as a real task does, half of them each way: the sensor's ``execute()`` makes
+the first check on a worker thread and defers, or (``start_from_trigger``) the trigger
+makes it. Either way the trigger is rebuilt from what Airflow stores (``serialize()``, or
+``start_trigger_args``), so the soak runs the shipped code with the stored kwargs, and the
+sensor's ``execute_complete`` turns the event into the task's outcome. The only
+instrumentation is counting: wrappers around the sensor's ``check`` and the trigger's
+``acheck`` (checks, failed checks, the longest run of them) and a log handler on the
+transport's retry warnings. The emulator runs in its own process
 (:func:`benchmarks.server.emulator_process`), so its CPU never delays the waits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import time
@@ -22,12 +26,19 @@ from typing import Any
 
 from benchmarks.poller import cancel_all, connection_env, drain, rebuild
 from benchmarks.server import BV_ORG, emulator_process
-from soak.expect import RETURNED, Outcome, expected_outcome, judge, task_outcome
-from soak.mix import BAD_CONN, BLENDVISION, CAMB, Case, make_mix
+from soak.expect import RETURNED, Outcome, expected_outcome, judge, raised, returned, task_outcome
+from soak.mix import BAD_CONN, BLENDVISION, CAMB, TRIGGERER, Case, make_mix
+
+try:
+    from airflow.sdk.exceptions import TaskDeferred
+except ImportError:  # Airflow 2
+    from airflow.exceptions import TaskDeferred  # type: ignore[no-redef,attr-defined,unused-ignore]
 
 # Every kind the emulator can inject, the issue's seven and a sign-in page answered with 200.
 FAULT_KINDS = ("429", "500", "502_html", "503", "drop", "truncate", "html200", "slow")
 RETRY_LOGGER = "airflow_provider_dubbing.client.transport"
+# How long a worker's first check may go on after the deadline before it counts as stuck.
+WORKER_GRACE_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -76,8 +87,10 @@ class Wait:
 
     case: Case
     sensor: Any
-    trigger: Any
     start_delay_s: float
+    trigger: Any = None
+    ended_at_start: Outcome | None = None
+    first_check: concurrent.futures.Future[None] | None = None
     started: float = 0.0
     ended: float | None = None
     events: list[Any] = field(default_factory=list)
@@ -85,6 +98,18 @@ class Wait:
     passing_failures: int = 0
     streak: int = 0
     longest_streak: int = 0
+
+    def count_check(self, error: BaseException | None) -> None:
+        """Count one check, failed with ``error`` (None: it got an answer)."""
+        from airflow_provider_dubbing.client.outcome import is_passing_failure
+
+        self.checks += 1
+        if error is None:
+            self.streak = 0
+        elif is_passing_failure(error):
+            self.passing_failures += 1
+            self.streak += 1
+            self.longest_streak = max(self.longest_streak, self.streak)
 
 
 class RetryCounter(logging.Handler):
@@ -141,13 +166,15 @@ def script_cases(port: int, cases: Iterable[Case]) -> None:
 
 
 def build_wait(case: Case, index: int, config: SoakConfig) -> Wait:
-    """The sensor of ``case`` and the trigger it defers with, as the triggerer rebuilds it."""
+    """The sensor of ``case``; for a start in the triggerer, also the trigger the scheduler
+    builds from its ``start_trigger_args``."""
     from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
     from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
 
     common: dict[str, Any] = {
         "task_id": f"wait_{index}",
         "deferrable": True,
+        "start_from_trigger": case.start == TRIGGERER,
         "poke_interval": config.poke_interval_s,
         "exponential_backoff": True,
         "max_wait": config.max_wait_s,
@@ -161,44 +188,85 @@ def build_wait(case: Case, index: int, config: SoakConfig) -> Wait:
         sensor = BlendVisionDubbingJobSensor(
             dubbing_job_id=case.object_id, blendvision_conn_id=case.conn_id, **common
         )
-    # As start_from_trigger does: the trigger makes the first check (no worker made one).
-    stored = sensor.make_trigger(
-        deadline=time.time() + config.sensor_timeout_s,
-        checks_made=0,
-        last_status=None,
-        consecutive_failures=0,
-    ).serialize()
-    wait = Wait(case, sensor, rebuild(*stored), start_delay_s=config.poke_interval_s * index / config.waits)
-    _count_checks(wait)
+    wait = Wait(case, sensor, start_delay_s=config.poke_interval_s * index / config.waits)
+    _count_sync_checks(wait)
+    if case.start == TRIGGERER:
+        args = sensor.start_trigger_args
+        _use_trigger(wait, rebuild(args.trigger_cls, args.trigger_kwargs))
     return wait
 
 
-def _count_checks(wait: Wait) -> None:
-    """Wrap the trigger's ``acheck`` to count checks and failed checks; behaviour unchanged."""
-    from airflow_provider_dubbing.client.outcome import is_passing_failure
+def _count_sync_checks(wait: Wait) -> None:
+    """Wrap the sensor's ``check`` to count checks; its behaviour is unchanged."""
+    check = wait.sensor.check
 
-    check = wait.trigger.acheck
+    def counted() -> Any:
+        try:
+            verdict = check()
+        except Exception as exc:
+            wait.count_check(exc)
+            raise
+        wait.count_check(None)
+        return verdict
 
-    async def acheck() -> Any:
-        wait.checks += 1
+    wait.sensor.check = counted
+
+
+def _use_trigger(wait: Wait, trigger: Any) -> None:
+    """Run ``trigger`` for ``wait``, its ``acheck`` wrapped to count checks, behaviour unchanged."""
+    check = trigger.acheck
+
+    async def counted() -> Any:
         try:
             verdict = await check()
         except Exception as exc:
-            if is_passing_failure(exc):
-                wait.passing_failures += 1
-                wait.streak += 1
-                wait.longest_streak = max(wait.longest_streak, wait.streak)
+            wait.count_check(exc)
             raise
-        wait.streak = 0
+        wait.count_check(None)
         return verdict
 
-    wait.trigger.acheck = acheck
+    trigger.acheck = counted
+    wait.trigger = trigger
 
 
-async def _run_one(wait: Wait) -> None:
+def _execute(wait: Wait) -> None:
+    """The task's ``execute()`` on a worker: its first check ends the wait, or it defers."""
+    try:
+        value = wait.sensor.execute({}, **_execute_kwargs(wait.sensor))
+    except TaskDeferred as deferred:
+        # As the triggerer gets it: the stored class path and kwargs, rebuilt.
+        _use_trigger(wait, rebuild(*deferred.trigger.serialize()))
+    except Exception as exc:  # every way a task can end is an outcome to compare
+        wait.ended_at_start = raised(exc)
+    else:
+        wait.ended_at_start = returned(value)
+
+
+def _execute_kwargs(sensor: Any) -> dict[str, Any]:
+    """What the task runner passes to ``execute()`` besides the context.
+
+    Airflow 2's TaskInstance passes a sentinel its operators check for, which they keep in a
+    thread-local made on the main thread only: without it, ``execute()`` on another thread
+    fails in Airflow's guard before reaching the sensor.
+    """
+    import airflow
+
+    if not airflow.__version__.startswith("2."):
+        return {}
+    from airflow.models.base import _sentinel
+
+    return {f"{type(sensor).__name__}__sentinel": _sentinel}
+
+
+async def _run_one(wait: Wait, workers: concurrent.futures.Executor) -> None:
     await asyncio.sleep(wait.start_delay_s)
     wait.started = time.monotonic()
-    wait.events = await drain(wait.trigger)
+    if wait.trigger is None:
+        # A worker's blocking first check, in a thread as another process would run it.
+        wait.first_check = workers.submit(_execute, wait)
+        await asyncio.wrap_future(wait.first_check)
+    if wait.trigger is not None:
+        wait.events = await drain(wait.trigger)
     wait.ended = time.monotonic()
 
 
@@ -225,15 +293,24 @@ async def soak(config: SoakConfig, port: int) -> dict[str, Any]:
     counter = RetryCounter()
     retry_log = logging.getLogger(RETRY_LOGGER)
     retry_log.addHandler(counter)
+    # Not the loop's default executor, which asyncio.run() waits for at the end: a worker
+    # stuck in execute() must show as a hang in the figures, not stop them being printed.
+    workers = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="soak-worker")
     started = time.monotonic()
     try:
-        tasks = [asyncio.ensure_future(_run_one(wait)) for wait in waits]
+        tasks = [asyncio.ensure_future(_run_one(wait, workers)) for wait in waits]
         _, pending = await asyncio.wait(tasks, timeout=config.deadline_s)
         wall_s = time.monotonic() - started
         if pending:
             await cancel_all(list(pending))
+        # A thread cannot be cancelled: let first checks still under way end while the
+        # emulator is up (each is bounded by its request timeouts and retries).
+        running = [w.first_check for w in waits if w.first_check is not None and not w.first_check.done()]
+        if running:
+            await asyncio.to_thread(concurrent.futures.wait, running, WORKER_GRACE_S)
     finally:
         retry_log.removeHandler(counter)
+        workers.shutdown(wait=False, cancel_futures=True)
     broken = [repr(t.exception()) for t in tasks if t.done() and not t.cancelled() and t.exception()]
     stats = await asyncio.to_thread(admin, port, "GET", "stats")
     return {
@@ -242,13 +319,14 @@ async def soak(config: SoakConfig, port: int) -> dict[str, Any]:
         "retries": counter.retries,
         "emulator": stats,
         "broken": broken,
+        "workers_still_running": sum(not future.done() for future in running),
         "waits": [_wait_row(wait, stats) for wait in waits],
     }
 
 
 def _wait_row(wait: Wait, stats: dict[str, Any]) -> dict[str, Any]:
     expected = expected_outcome(wait.case)
-    got: Outcome | None = None
+    got = wait.ended_at_start
     if wait.events:
         got = task_outcome(wait.sensor, wait.events[0].payload)
     polls_served = stats["polls"].get(wait.case.object_id, 0)
@@ -259,6 +337,8 @@ def _wait_row(wait: Wait, stats: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": wait.case.kind,
         "service": wait.case.service,
+        "start": wait.case.start,
+        "deferred": wait.trigger is not None,
         "object_id": wait.case.object_id,
         "script": wait.case.script,
         "expected": expected.as_json(),

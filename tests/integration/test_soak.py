@@ -1,4 +1,4 @@
-"""The fault-injection soak, small: 42 deferred waits of both APIs, 30% of their checks faulted.
+"""The fault-injection soak, small: 42 waits of both APIs' deferrable sensors, 30% of checks faulted.
 
 The full run is ``make soak`` (200 waits). This one runs the same code (soak/) against a
 fresh emulator process and asserts what the issue asks: every wait ends as its script
@@ -62,6 +62,10 @@ def test_every_wait_ends_as_scripted_under_faults(monkeypatch: pytest.MonkeyPatc
     assert fig["retries"] > 0
     assert fig["requests"] >= least_requests(SMALL)
     assert all(value != "0/0" for value in fig["by_kind"].values())
+    # Both ways a deferrable sensor starts, and most waits reached the triggerer.
+    assert fig["started_on_worker"] > 0
+    assert fig["started_in_triggerer"] > 0
+    assert fig["deferred"] > SMALL.waits / 2
 
 
 @pytest.mark.timeout(60)
@@ -80,7 +84,15 @@ def test_the_soak_counts_false_failures(monkeypatch: pytest.MonkeyPatch) -> None
 @pytest.mark.timeout(60)
 def test_the_soak_counts_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every answer slower than the client waits: the first check alone outlasts the deadline.
-    config = SoakConfig(waits=4, seed=3, fault_rate=1.0, fault_kinds=("slow",), deadline_s=1.5)
+    config = SoakConfig(
+        waits=4,
+        seed=3,
+        fault_rate=1.0,
+        fault_kinds=("slow",),
+        slow_s=1.0,
+        request_timeout_s=0.5,
+        deadline_s=1.5,
+    )
     fig = soak(config, monkeypatch)
     assert fig["hangs"] == 4
     assert not passed(fig)
