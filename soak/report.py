@@ -44,6 +44,11 @@ def figures(results: dict[str, Any]) -> dict[str, Any]:
         # Every attempt is a check's first request or a client retry; one the emulator never
         # saw waited too long for a pooled connection (or could not connect).
         "attempts_not_served": checks + results["retries"] - stats["requests"],
+        # Each fault is retried by the client, or it was a check's last attempt and that check
+        # failed: any other difference is a fault taken for an answer (or a retry without one).
+        "faults_not_retried_nor_failed": sum(faults.values())
+        - results["retries"]
+        - sum(row["passing_failures"] for row in rows),
         "wall_s": results["wall_s"],
         "longest_wait_s": max(durations, default=0.0),
         "by_kind": {kind: f"{ok}/{n}" for kind, (ok, n) in sorted(by_kind.items())},
@@ -111,6 +116,8 @@ def table(fig: dict[str, Any], config: dict[str, Any]) -> str:
         f"  {'failed checks tolerated':38s} {fig['failed_checks_tolerated']}  (longest run in a row "
         f"{fig['longest_failed_streak']}; a wait gives up at {config['max_consecutive_failures']})",
         f"  {'attempts that never reached the server':38s} {fig['attempts_not_served']}",
+        f"  {'faults neither retried nor failing':38s} {fig['faults_not_retried_nor_failed']}  "
+        "(faults = client retries + failed checks)",
         f"  {'wall time':38s} {fig['wall_s']:.1f} s  (longest wait {fig['longest_wait_s']:.1f} s)",
         f"  {'as expected, by kind':38s} " + ", ".join(f"{k} {v}" for k, v in fig["by_kind"].items()),
         "",

@@ -60,6 +60,9 @@ def test_every_wait_ends_as_scripted_under_faults(monkeypatch: pytest.MonkeyPatc
     # The faults reached the client and were retried there, and a few checks failed past
     # the retries and were tolerated (at 30%, about one check in 120 does).
     assert fig["retries"] > 0
+    # Every fault was either retried or the last attempt of a check that failed and was
+    # tolerated: none was taken for an answer or for a refusal.
+    assert fig["faults_not_retried_nor_failed"] == 0
     assert fig["requests"] >= least_requests(SMALL)
     assert all(value != "0/0" for value in fig["by_kind"].values())
     # Both ways a deferrable sensor starts, and most waits reached the triggerer.
