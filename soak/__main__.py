@@ -11,8 +11,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from airflow_provider_dubbing.emulator.faults import FAULT_KINDS
 from soak.report import figures, passed, table
-from soak.run import FAULT_KINDS, SoakConfig, run
+from soak.run import SoakConfig, run
 
 OUT = Path("test-output/soak")
 

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+# Every kind the emulator can inject: the issue's seven and a sign-in page answered with 200.
+from airflow_provider_dubbing.emulator.faults import FAULT_KINDS
 from benchmarks.poller import cancel_all, connection_env, drain, rebuild
 from benchmarks.server import BV_ORG, emulator_process
 from soak.expect import RETURNED, Outcome, expected_outcome, judge, raised, returned, task_outcome
@@ -34,8 +36,6 @@ try:
 except ImportError:  # Airflow 2
     from airflow.exceptions import TaskDeferred  # type: ignore[no-redef,attr-defined,unused-ignore]
 
-# Every kind the emulator can inject, the issue's seven and a sign-in page answered with 200.
-FAULT_KINDS = ("429", "500", "502_html", "503", "drop", "truncate", "html200", "slow")
 RETRY_LOGGER = "airflow_provider_dubbing.client.transport"
 # How long a worker's first check may go on after the deadline before it counts as stuck.
 WORKER_GRACE_S = 60.0
@@ -45,7 +45,7 @@ WORKER_GRACE_S = 60.0
 class SoakConfig:
     """What a soak runs: how many waits, how faulty the emulator is, the sensors' settings.
 
-    :param waits: concurrent deferred waits.
+    :param waits: concurrent waits.
     :param seed: the seed of the mix (scripts, order) and of the emulator's fault draw.
     :param fault_rate: the share of status checks (GET requests) the emulator faults.
     :param fault_kinds: the kinds drawn from, evenly.

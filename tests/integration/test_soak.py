@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_dubbing.emulator.faults import FaultPlan
+from airflow_provider_dubbing.emulator.faults import FAULT_KINDS, FaultPlan
 from soak.mix import make_mix
 from soak.report import figures, passed
-from soak.run import FAULT_KINDS, SoakConfig, run
+from soak.run import SoakConfig, run
 
 SMALL = SoakConfig(
     waits=42,
