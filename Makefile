@@ -11,7 +11,7 @@ AF2 := $(VENV)/airflow-2.11.2
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help demo test lint typecheck pytest pytest-af3 pytest-af2 emulator venvs lock clean \
-	chromium browser-test matrix dist-check bench
+	chromium browser-test matrix dist-check bench soak
 
 help:
 	@echo "make demo   run the example DAG end to end against the local emulator (Airflow 3.3.2)"
@@ -22,6 +22,7 @@ help:
 	@echo "make dist-check  build wheel+sdist, twine check, install the wheel where only Airflow is"
 	@echo "make lock   re-resolve requirements/*.txt (pinned test environments; LOCK_VERSIONS=...)"
 	@echo "make bench  the triggerer benchmark: our triggers vs Airflow's HTTP sensor trigger (~20 min)"
+	@echo "make soak   200 deferred waits of both APIs, the emulator faulting 30% of checks: every outcome as scripted (~1 min)"
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)/tools
@@ -80,6 +81,12 @@ $(AF3)/.bench: requirements/bench.txt $(AF3)/.installed
 # make bench BENCH_ARGS="--n 1000 --rounds 1"
 bench: $(AF3)/.bench
 	$(AF3)/bin/python -m benchmarks $(BENCH_ARGS)
+
+# The fault-injection soak: prints its figures; JSON and the waits' log land in test-output/soak/.
+# Exits non-zero unless every wait ended as its script says. SOAK_ARGS varies it:
+# make soak SOAK_ARGS="--seed 7 --waits 400"
+soak: $(AF3)/.installed
+	$(AF3)/bin/python -m soak $(SOAK_ARGS)
 
 demo: $(AF3)/.installed
 	$(AF3)/bin/python scripts/demo.py

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import economy, import_cost
+from benchmarks.server import emulator_process
 
 OURS = ("camb", "blendvision")
 ANCHOR = "http-anchor"
@@ -32,12 +33,7 @@ def interval_for(count: int, rate: float) -> float:
 
 def measure(design: str, count: int, interval_s: float, window_s: float) -> dict[str, Any]:
     """One poller process of ``design`` against a fresh emulator process."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        port = json.loads(server.stdout.readline())["port"]
+    with emulator_process() as port:
         done = subprocess.run(
             [
                 sys.executable,
@@ -54,12 +50,6 @@ def measure(design: str, count: int, interval_s: float, window_s: float) -> dict
             timeout=600,
             check=False,
         )
-    finally:
-        assert server.stdin is not None
-        assert server.stdout is not None
-        server.stdin.close()
-        server.wait(timeout=30)
-        server.stdout.close()
     lines = [line for line in done.stdout.splitlines() if line.startswith('{"design"')]
     if done.returncode != 0 or not lines:
         return {"design": design, "n": count, "failed": done.stderr[-2000:]}

@@ -32,17 +32,33 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def set_connections(port: int) -> None:
+def connection_env(port: int, extra: dict[str, Any] | None = None) -> dict[str, str]:
+    """The ``AIRFLOW_CONN_*`` variables of the default connections to the emulator on ``port``.
+
+    :param extra: added to the extra of both dubbing connections (e.g. ``request_timeout_s``).
+    """
     base = f"http://127.0.0.1:{port}"
-    os.environ["AIRFLOW_CONN_CAMB_DEFAULT"] = json.dumps(
-        {"conn_type": "camb", "host": f"{base}/apis", "password": CAMB_KEY}
-    )
-    os.environ["AIRFLOW_CONN_BLENDVISION_DEFAULT"] = json.dumps(
-        {"conn_type": "blendvision", "host": base, "password": BV_TOKEN, "extra": {"org_id": BV_ORG}}
-    )
-    os.environ["AIRFLOW_CONN_HTTP_BENCH"] = json.dumps(
-        {"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http"}
-    )
+    return {
+        "AIRFLOW_CONN_CAMB_DEFAULT": json.dumps(
+            {"conn_type": "camb", "host": f"{base}/apis", "password": CAMB_KEY, "extra": {**(extra or {})}}
+        ),
+        "AIRFLOW_CONN_BLENDVISION_DEFAULT": json.dumps(
+            {
+                "conn_type": "blendvision",
+                "host": base,
+                "password": BV_TOKEN,
+                "extra": {"org_id": BV_ORG, **(extra or {})},
+            }
+        ),
+        "AIRFLOW_CONN_HTTP_BENCH": json.dumps(
+            {"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http"}
+        ),
+    }
+
+
+def set_connections(port: int) -> None:
+    """Point this process's default connections at the emulator on ``port``."""
+    os.environ.update(connection_env(port))
 
 
 def admin(port: int, action: str, query: str = "") -> Any:
@@ -74,7 +90,7 @@ def waiter_factory(design: str, interval_s: float, port: int) -> Callable[[int],
                 extra_options={},
                 poke_interval=interval_s,
             )
-            return _drain(trigger)
+            return drain(trigger)
 
         return anchor
     if design == "floor":
@@ -88,8 +104,6 @@ def waiter_factory(design: str, interval_s: float, port: int) -> Callable[[int],
 def _our_trigger(design: str, interval_s: float) -> Callable[[int], Awaitable[Any]]:
     """Triggers built exactly as the sensors build them, then rebuilt from ``serialize()``
     as the triggerer does."""
-    import importlib
-
     from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
     from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
 
@@ -105,16 +119,23 @@ def _our_trigger(design: str, interval_s: float) -> Callable[[int], Awaitable[An
     classpath, kwargs = sensor.make_trigger(
         deadline=started + sensor.timeout, checks_made=1, last_status=None, consecutive_failures=0
     ).serialize()
-    module, _, name = classpath.rpartition(".")
-    cls = getattr(importlib.import_module(module), name)
 
     def ours(index: int) -> Awaitable[Any]:
-        return _drain(cls(**{**kwargs, id_name: f"bench-{index}"}))
+        return drain(rebuild(classpath, {**kwargs, id_name: f"bench-{index}"}))
 
     return ours
 
 
-async def _drain(trigger: Any) -> Any:
+def rebuild(classpath: str, kwargs: dict[str, Any]) -> Any:
+    """The trigger the triggerer builds from a stored row: its class path and JSON kwargs."""
+    import importlib
+
+    module, _, name = classpath.rpartition(".")
+    return getattr(importlib.import_module(module), name)(**kwargs)
+
+
+async def drain(trigger: Any) -> Any:
+    """Every event ``trigger.run()`` yields, as the triggerer would take them."""
     return [event async for event in trigger.run()]
 
 
@@ -156,7 +177,7 @@ async def measure(design: str, count: int, interval_s: float, window_s: float, p
     ended = [t for t in tasks if t.done()]
     errors = [repr(t.exception())[:300] for t in ended if t.exception() is not None]
     events = [t.result() for t in ended if t.exception() is None]
-    survived = await _cancel_all(tasks)
+    survived = await cancel_all(tasks)
     gaps = sorted(gap - interval_s for gap in stats["gaps"])
     return {
         "design": design,
@@ -182,7 +203,7 @@ async def measure(design: str, count: int, interval_s: float, window_s: float, p
     }
 
 
-async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> int:
+async def cancel_all(tasks: list[asyncio.Task[Any]]) -> int:
     """Cancel every wait; returns how many ignored the first cancellation (then cancels again).
 
     On Python 3.11 ``asyncio.wait_for`` can swallow a cancellation that arrives just as the

@@ -1,6 +1,7 @@
 """The emulator in its own process, with the counters the benchmark reads.
 
-Run as ``python -m benchmarks.server``: prints its port, then serves until stdin closes.
+Run as ``python -m benchmarks.server``: prints its port, then serves until stdin closes;
+:func:`emulator_process` does that from a parent (the benchmark, the soak).
 Its CPU is not the poller's, so the poller's figures hold only the polling side. Besides
 the emulator's API it answers ``/_bench/...`` (scripting thousands of waiting jobs at
 once, resetting and reading the counters) from a middleware placed before the emulator.
@@ -13,11 +14,13 @@ which the poller derives how late each poll ran against its interval.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import subprocess
 import sys
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from aiohttp import web
@@ -120,6 +123,22 @@ async def serve(port: int) -> None:
     # Serve until the parent closes our stdin (it dies, or it is done).
     await loop.run_in_executor(None, sys.stdin.read)
     await runner.cleanup()
+
+
+@contextlib.contextmanager
+def emulator_process() -> Iterator[int]:
+    """This server in a child process, so its CPU is not the caller's; yields its port."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdin is not None
+    assert server.stdout is not None
+    try:
+        yield int(json.loads(server.stdout.readline())["port"])
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+        server.stdout.close()
 
 
 if __name__ == "__main__":
