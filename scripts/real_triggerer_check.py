@@ -32,13 +32,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -47,7 +42,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from real_airflow import (
+    AirflowHome,
+    AirflowInstall,
+    RealAirflowError,
+    connection_env,
+    free_port,
+    grep_secrets,
+    wait_until,
+)
+
 DAG_ID = "dubbing_real_triggerer_check"
 CAMB_KEY = "emulator-camb-key"
 BV_TOKEN = "emulator-bv-token"
@@ -165,12 +169,6 @@ with DAG(
 '''
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def http(method: str, url: str, body: Any = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
@@ -178,78 +176,6 @@ def http(method: str, url: str, body: Any = None) -> Any:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)
-
-
-def start_emulator(python: str, home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [python, "-m", "airflow_provider_dubbing.emulator", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=(home / "emulator.log").open("w"),
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if "listening on " not in line:
-        stop(proc)
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[-1]
-
-
-def stop(proc: subprocess.Popen[Any], grace_s: float = 20.0) -> None:
-    """SIGTERM the process group, then SIGKILL what is left of it."""
-    try:
-        pgid = os.getpgid(proc.pid)
-    except ProcessLookupError:
-        return
-    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            proc.poll()
-            try:
-                os.killpg(pgid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.3)
-
-
-def run_cli(bin_dir: Path, env: dict[str, str], home: Path, *args: str) -> str:
-    result = subprocess.run(
-        [str(bin_dir / "airflow"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    with (home / "cli.log").open("a") as log:
-        log.write(f"$ airflow {' '.join(args)} -> {result.returncode}\n{result.stdout}{result.stderr}\n")
-    if result.returncode:
-        raise SystemExit(f"airflow {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    return result.stdout
-
-
-def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    try:
-        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-    except sqlite3.OperationalError:  # not created yet
-        return []
-    try:
-        return db.execute(sql, params).fetchall()
-    except sqlite3.OperationalError:  # the schema is not there yet, or the DB is busy
-        return []
-    finally:
-        db.close()
-
-
-def task_log_text(home: Path, run_id: str, task_id: str) -> tuple[str, list[Path]]:
-    folder = home / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={task_id}"
-    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
-    return "\n".join(p.read_text(errors="replace") for p in files), files
 
 
 def log_events(text: str) -> list[str]:
@@ -283,8 +209,8 @@ WORKER_EXECUTE = re.compile(r"Pausing task as DEFERRED|Task is deferring|deferri
 STATUS_TEXT = re.compile(r"(?:export|dubbing job) '[^']*' .*")
 
 
-def summarize_task(home: Path, run_id: str, task_id: str) -> dict[str, Any]:
-    text, files = task_log_text(home, run_id, task_id)
+def summarize_task(home: AirflowHome, run_id: str, task_id: str) -> dict[str, Any]:
+    text, files = home.task_log(DAG_ID, run_id, task_id)
     events = log_events(text)
     exceptions = []
     for line in events:
@@ -302,29 +228,12 @@ def summarize_task(home: Path, run_id: str, task_id: str) -> dict[str, Any]:
             if found and "TriggerEvent" not in line:
                 trigger_lines.append(found.group(0))
     return {
-        "log_files": [str(p.relative_to(home)) for p in files],
+        "log_files": [str(p.relative_to(home.path)) for p in files],
         "exceptions": exceptions,
         "worker_deferred_lines": [e for e in events if WORKER_EXECUTE.search(e)],
         "status_lines": [e for e in events if STATUS_TEXT.search(e) and "TriggerEvent" not in e],
         "trigger_lines": trigger_lines,
     }
-
-
-def grep_secrets(home: Path) -> list[str]:
-    hits = []
-    secrets = (CAMB_KEY, BV_TOKEN)
-    for path in sorted(home.rglob("*")):
-        if not path.is_file():
-            continue
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        for secret in secrets:
-            count = data.count(secret.encode())
-            if count:
-                hits.append(f"{path.relative_to(home)}: {secret!r} x{count}")
-    return hits
 
 
 def main() -> int:
@@ -340,221 +249,144 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the throwaway AIRFLOW_HOME")
     args = parser.parse_args()
 
-    venv = args.airflow_venv.resolve()
-    bin_dir = venv / "bin"
-    python = str(bin_dir / "python")
-    version = subprocess.run(
-        [python, "-c", "import airflow; print(airflow.__version__)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    major = int(version.split(".")[0])
-    home = Path(tempfile.mkdtemp(prefix=f"dubbing-real-triggerer-{version}-"))
-    print(f"Airflow {version} from {venv}\nAIRFLOW_HOME: {home}", flush=True)
+    install = AirflowInstall.of_venv(args.airflow_venv)
+    path = Path(tempfile.mkdtemp(prefix=f"dubbing-real-triggerer-{install.version}-"))
+    print(f"Airflow {install.version} from {install.bin_dir.parent}\nAIRFLOW_HOME: {path}", flush=True)
+    url = f"http://127.0.0.1:{free_port()}"
+    home = AirflowHome.create(
+        path, install, connection_env(url, camb_key=CAMB_KEY, bv_token=BV_TOKEN, bv_org=BV_ORG)
+    )
 
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    base_env["PATH"] = f"{bin_dir}{os.pathsep}{base_env.get('PATH', '')}"
-    base_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), base_env.get("PYTHONPATH")) if p)
-    base_env.pop("VIRTUAL_ENV", None)
-
-    procs: list[subprocess.Popen[Any]] = []
     ok = True
     try:
-        emulator, url = start_emulator(python, home, base_env)
-        procs.append(emulator)
-        for path, body in SCRIPTS.items():
-            http("PUT", f"{url}/_emulator/{path}", body)
-        print(f"emulator: {url} (scripted {len(SCRIPTS)} objects)", flush=True)
-
-        dags = home / "dags"
-        dags.mkdir()
-        (dags / f"{DAG_ID}.py").write_text(textwrap.dedent(DAG_FILE.format(dag_id=DAG_ID, **IDS)))
-        port = free_port()
-        fernet_key = subprocess.run(
-            [python, "-c", "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        env = {
-            **base_env,
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__FERNET_KEY": fernet_key,
-            "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
-            "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW_CONN_CAMB_DEFAULT": json.dumps(
-                {"conn_type": "camb", "host": f"{url}/apis", "password": CAMB_KEY}
-            ),
-            "AIRFLOW_CONN_BLENDVISION_DEFAULT": json.dumps(
-                {"conn_type": "blendvision", "host": url, "password": BV_TOKEN, "extra": {"org_id": BV_ORG}}
-            ),
-        }
-        if major >= 3:
-            env.update(
-                {
-                    "AIRFLOW__API__HOST": "127.0.0.1",
-                    "AIRFLOW__API__PORT": str(port),
-                    "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-                    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-                }
-            )
-        else:
-            env.update(
-                {
-                    "AIRFLOW__WEBSERVER__WEB_SERVER_HOST": "127.0.0.1",
-                    "AIRFLOW__WEBSERVER__WEB_SERVER_PORT": str(port),
-                    "AIRFLOW__WEBSERVER__BASE_URL": f"http://127.0.0.1:{port}",
-                }
-            )
-
-        started = time.monotonic()
-        standalone = subprocess.Popen(
-            [str(bin_dir / "airflow"), "standalone"],
-            env=env,
-            stdout=(home / "standalone.log").open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        procs.append(standalone)
-        db_path = home / "airflow.db"
-        table = "serialized_dag"
-        while not query(db_path, f"SELECT 1 FROM {table} WHERE dag_id = ?", DAG_ID):
-            if standalone.poll() is not None:
-                raise SystemExit(
-                    f"airflow standalone exited with {standalone.returncode}; see standalone.log"
-                )
-            if time.monotonic() - started > 240:
-                raise SystemExit("the DAG was not parsed within 240 s; see standalone.log")
-            time.sleep(1)
-        # the triggerer must be up too, or the first deferral waits for it
-        while not query(db_path, "SELECT 1 FROM job WHERE job_type = 'TriggererJob' AND state = 'running'"):
-            if time.monotonic() - started > 240:
-                raise SystemExit("no running triggerer within 240 s; see standalone.log")
-            time.sleep(1)
-        startup_s = time.monotonic() - started
-        print(f"standalone up, DAG parsed, triggerer running: {startup_s:.1f} s", flush=True)
-
-        run_cli(bin_dir, env, home, "dags", "unpause", DAG_ID)
-        run_id = f"smoke__{int(time.time())}"
-        triggered = time.monotonic()
-        run_cli(bin_dir, env, home, "dags", "trigger", DAG_ID, "--run-id", run_id)
-        print(f"triggered run {run_id}", flush=True)
-
-        seen: dict[str, list[str]] = {t: [] for t in EXPECTED}
-        run_state = None
-        while time.monotonic() - triggered < args.deadline_s:
-            for task_id, state in query(
-                db_path,
-                "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
-                DAG_ID,
-                run_id,
-            ):
-                history = seen.setdefault(task_id, [])
-                state = state or "none"
-                if not history or history[-1] != state:
-                    history.append(state)
-            rows = query(db_path, "SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", DAG_ID, run_id)
-            run_state = rows[0][0] if rows else None
-            if run_state in ("success", "failed"):
-                break
-            time.sleep(0.5)
-        run_s = time.monotonic() - triggered
-        print(
-            f"run {run_id} ended {run_state} after {run_s:.1f} s (deadline {args.deadline_s:.0f} s)",
-            flush=True,
-        )
-        if run_state not in ("success", "failed"):
-            ok = False
-        time.sleep(3)  # let the last log lines reach the files
-
-        tis = {
-            row[0]: row[1:]
-            for row in query(
-                db_path,
-                "SELECT task_id, state, try_number, start_date, end_date FROM task_instance"
-                " WHERE dag_id = ? AND run_id = ?",
-                DAG_ID,
-                run_id,
-            )
-        }
-        xcoms = dict(
-            query(
-                db_path,
-                "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
-                DAG_ID,
-                run_id,
-            )
-        )
-        stats = http("GET", f"{url}/_emulator/stats")
-        polls = stats.get("polls", {})
-        for task_id, (want_state, want_try, want_text, want_polls) in EXPECTED.items():
-            state, try_number, start, end = tis.get(task_id, (None, None, None, None))
-            raw = xcoms.get(task_id)
-            if isinstance(raw, bytes):
-                raw = raw.decode()
-            xcom = json.loads(raw) if raw else None
-            if isinstance(xcom, str) and xcom.startswith(("{", "[")):
-                xcom = json.loads(xcom)
-            info = summarize_task(home, run_id, task_id)
-            object_id = IDS[task_id[0]]
-            print(f"\n== {task_id}  ({object_id})")
-            print(f"   state {state}, try_number {try_number}, start {start}, end {end}")
-            print(f"   states seen while polling: {' -> '.join(seen.get(task_id, [])) or '-'}")
-            print(f"   emulator polls of {object_id}: {polls.get(object_id, 0)}")
-            print(f"   xcom return_value: {json.dumps(xcom, sort_keys=True) if xcom is not None else '-'}")
-            print(f"   log files: {', '.join(info['log_files']) or '-'}")
-            print(f"   worker deferral lines: {info['worker_deferred_lines'] or '-'}")
-            for line in info["status_lines"]:
-                print(f"   status line: {line}")
-            for line in info["trigger_lines"]:
-                print(f"   trigger log line: {line}")
-            for line in info["exceptions"]:
-                print(f"   exception: {line}")
-            problems = []
-            if state != want_state:
-                problems.append(f"state {state}, expected {want_state}")
-            if try_number != want_try:
-                problems.append(f"try_number {try_number}, expected {want_try}")
-            if want_text and not any(want_text in e for e in info["exceptions"]):
-                problems.append(f"no {want_text} in the task log")
-            if "deferred" not in seen.get(task_id, []) and not info["worker_deferred_lines"]:
-                problems.append("never seen deferred")
-            if want_polls is not None and polls.get(object_id, 0) != want_polls:
-                problems.append(f"{polls.get(object_id, 0)} polls, expected {want_polls}")
-            if not info["trigger_lines"]:
-                problems.append("no line of the trigger in the task's logs")
-            if len(set(info["trigger_lines"])) != len(info["trigger_lines"]):
-                problems.append("the trigger logged a status line more than once")
-            if task_id.startswith("c_") and info["worker_deferred_lines"]:
-                problems.append("a worker ran execute() before the trigger (start_from_trigger not honoured)")
-            print(f"   verdict: {'as expected' if not problems else 'DEVIATION: ' + '; '.join(problems)}")
-            ok = ok and not problems
-        print(
-            f"\nemulator: {stats.get('requests')} API requests, by route {json.dumps(stats.get('by_route'))}"
-        )
-        created = stats.get("created")
-        notes = query(db_path, "SELECT key FROM variable WHERE key LIKE 'airflow_provider_dubbing.started.%'")
-        print(f"created by the operators: {created}; started-work notes: {len(notes)}")
-        if created != {"camb": 1, "blendvision": 1} or len(notes) != 2:
-            print("DEVIATION: each operator must create once and keep one note")
-            ok = False
+        with home:
+            ok = check(home, url, args.deadline_s)
+    except RealAirflowError as exc:
+        print(f"\n{exc}")
+        ok = False
     finally:
-        for proc in reversed(procs):
-            stop(proc)
-        hits = grep_secrets(home)
+        hits = grep_secrets(path, (CAMB_KEY, BV_TOKEN))
         print(f"\nsecrets in files under AIRFLOW_HOME: {hits or 'none'}")
         if [h for h in hits if not h.startswith("emulator.log")]:
             ok = False
         if args.keep:
-            print(f"kept {home}")
+            print(f"kept {path}")
         else:
-            shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
     print(f"\nRESULT: {'OK' if ok else 'DEVIATIONS (see above)'}")
     return 0 if ok else 1
+
+
+def check(home: AirflowHome, url: str, deadline_s: float) -> bool:
+    """Run the DAG under ``airflow standalone``, print what each task did; whether all went as expected."""
+    ok = True
+    port = int(url.rsplit(":", 1)[1])
+    home.start_process(
+        "emulator", [home.install.python, "-m", "airflow_provider_dubbing.emulator", "--port", str(port)]
+    )
+    wait_until(lambda: emulator_is_up(url), 60, "the emulator to listen", check=home.check_alive)
+    for object_path, body in SCRIPTS.items():
+        http("PUT", f"{url}/_emulator/{object_path}", body)
+    print(f"emulator: {url} (scripted {len(SCRIPTS)} objects)", flush=True)
+    home.write_dag(f"{DAG_ID}.py", textwrap.dedent(DAG_FILE.format(dag_id=DAG_ID, **IDS)))
+
+    started = time.monotonic()
+    home.start("standalone", "standalone")
+    wait_until(lambda: home.is_dag_parsed(DAG_ID), 240, "the DAG parsed", check=home.check_alive)
+    # the triggerer must be up too, or the first deferral waits for it
+    wait_until(lambda: home.running_jobs("TriggererJob"), 240, "a running triggerer", check=home.check_alive)
+    startup_s = time.monotonic() - started
+    print(f"standalone up, DAG parsed, triggerer running: {startup_s:.1f} s", flush=True)
+
+    home.cli("dags", "unpause", DAG_ID)
+    run_id = f"smoke__{int(time.time())}"
+    triggered = time.monotonic()
+    home.cli("dags", "trigger", DAG_ID, "--run-id", run_id)
+    print(f"triggered run {run_id}", flush=True)
+
+    seen: dict[str, list[str]] = {t: [] for t in EXPECTED}
+
+    def run_ended() -> str | None:
+        for task_id, (state, _) in home.task_instances(DAG_ID, run_id).items():
+            history = seen.setdefault(task_id, [])
+            if not history or history[-1] != (state or "none"):
+                history.append(state or "none")
+        state = home.dag_run_state(DAG_ID, run_id)
+        return state if state in ("success", "failed") else None
+
+    try:
+        run_state = wait_until(run_ended, deadline_s, "the DAG run to end", check=home.check_alive)
+    except RealAirflowError as exc:  # still print what each task did
+        print(exc, flush=True)
+        run_state, ok = None, False
+    print(f"run {run_id} ended {run_state} after {time.monotonic() - triggered:.1f} s", flush=True)
+    time.sleep(3)  # let the last log lines reach the files
+
+    tis = {
+        row[0]: row[1:]
+        for row in home.query(
+            "SELECT task_id, state, try_number, start_date, end_date FROM task_instance"
+            " WHERE dag_id = ? AND run_id = ?",
+            DAG_ID,
+            run_id,
+        )
+    }
+    xcoms = home.xcoms(DAG_ID, run_id)
+    stats = http("GET", f"{url}/_emulator/stats")
+    polls = stats.get("polls", {})
+    for task_id, (want_state, want_try, want_text, want_polls) in EXPECTED.items():
+        state, try_number, start, end = tis.get(task_id, (None, None, None, None))
+        xcom = xcoms.get((task_id, "return_value"))
+        info = summarize_task(home, run_id, task_id)
+        object_id = IDS[task_id[0]]
+        print(f"\n== {task_id}  ({object_id})")
+        print(f"   state {state}, try_number {try_number}, start {start}, end {end}")
+        print(f"   states seen while polling: {' -> '.join(seen.get(task_id, [])) or '-'}")
+        print(f"   emulator polls of {object_id}: {polls.get(object_id, 0)}")
+        print(f"   xcom return_value: {json.dumps(xcom, sort_keys=True) if xcom is not None else '-'}")
+        print(f"   log files: {', '.join(info['log_files']) or '-'}")
+        print(f"   worker deferral lines: {info['worker_deferred_lines'] or '-'}")
+        for line in info["status_lines"]:
+            print(f"   status line: {line}")
+        for line in info["trigger_lines"]:
+            print(f"   trigger log line: {line}")
+        for line in info["exceptions"]:
+            print(f"   exception: {line}")
+        problems = []
+        if state != want_state:
+            problems.append(f"state {state}, expected {want_state}")
+        if try_number != want_try:
+            problems.append(f"try_number {try_number}, expected {want_try}")
+        if want_text and not any(want_text in e for e in info["exceptions"]):
+            problems.append(f"no {want_text} in the task log")
+        if "deferred" not in seen.get(task_id, []) and not info["worker_deferred_lines"]:
+            problems.append("never seen deferred")
+        if want_polls is not None and polls.get(object_id, 0) != want_polls:
+            problems.append(f"{polls.get(object_id, 0)} polls, expected {want_polls}")
+        if not info["trigger_lines"]:
+            problems.append("no line of the trigger in the task's logs")
+        if len(set(info["trigger_lines"])) != len(info["trigger_lines"]):
+            problems.append("the trigger logged a status line more than once")
+        if task_id.startswith("c_") and info["worker_deferred_lines"]:
+            problems.append("a worker ran execute() before the trigger (start_from_trigger not honoured)")
+        print(f"   verdict: {'as expected' if not problems else 'DEVIATION: ' + '; '.join(problems)}")
+        ok = ok and not problems
+    print(f"\nemulator: {stats.get('requests')} API requests, by route {json.dumps(stats.get('by_route'))}")
+    created = stats.get("created")
+    notes = home.query("SELECT key FROM variable WHERE key LIKE 'airflow_provider_dubbing.started.%'")
+    print(f"created by the operators: {created}; started-work notes: {len(notes)}")
+    if created != {"camb": 1, "blendvision": 1} or len(notes) != 2:
+        print("DEVIATION: each operator must create once and keep one note")
+        ok = False
+    return ok
+
+
+def emulator_is_up(url: str) -> bool:
+    """Whether the emulator answers its admin health check."""
+    try:
+        return bool(http("GET", f"{url}/_emulator/health").get("ok"))
+    except OSError:  # not listening yet (URLError is an OSError)
+        return False
 
 
 if __name__ == "__main__":
