@@ -120,6 +120,9 @@ def inspect(wheel: Path, sdist: Path, ver: str) -> None:
         "CHANGELOG.md",
         f"{MODULE}/py.typed",
         f"{MODULE}/__init__.py",
+        "docs/reliability.md",
+        "soak/__main__.py",
+        "scripts/real_airflow.py",
     ):
         assert needed in snames, f"sdist lacks {needed}"
     print(f"    {wheel.name}: {len(names)} files; {sdist.name}: {len(snames)} entries")
