@@ -2,8 +2,9 @@
 
 Everything they decide (the request, the error, whether and how long to wait, how
 much of an answer to read, the parse) comes from the pure functions in :mod:`.call` and
-:mod:`.retry`; tenacity drives both loops from the same arguments. The httpx clients themselves are shared per
-process, per base URL (and, for async, per event loop): see :mod:`.pool`.
+:mod:`.retry`; tenacity drives both loops from the same arguments. The httpx clients
+themselves are shared per process, per base URL (and, for async, per event loop): see
+:mod:`.pool`.
 
 httpx's own exception is translated, not chained: it holds the request, whose headers
 hold the credentials, and an exception's ``__cause__``/``__context__`` travels far.
