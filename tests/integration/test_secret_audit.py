@@ -159,9 +159,7 @@ def test_no_secret_is_written_anywhere(
     # The tables the issue names were written to, so searching them means something.
     with contextlib.closing(sqlite3.connect(airflow_db / "airflow.db")) as db:
         for table in ("xcom", "rendered_task_instance_fields"):
-            (count,) = db.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE dag_id LIKE 'example_%'"
-            ).fetchone()
+            (count,) = db.execute(f"SELECT COUNT(*) FROM {table} WHERE dag_id LIKE 'example_%'").fetchone()
             assert count > 0, f"no {table} rows to search"
     assert "PLAN_LIMIT" in written["log lines (task, trigger, client, emulator)"]
     for secret in SECRETS:
