@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,26 +103,18 @@ def _bv_conn(value: dict[str, Any]) -> Callable[[Env], Any]:
     return case
 
 
-def _camb_answer(steps: list[dict[str, Any]], faults: list[str] = ()) -> Callable[[Env], Any]:  # type: ignore[assignment]
+def _answer(service: str, steps: list[dict[str, Any]], faults: Sequence[str] = ()) -> Callable[[Env], Any]:
+    """A status check of an object scripted with ``steps``; the next requests get ``faults``."""
+
     def case(env: Env) -> Any:
-        env.emulator.script_camb_task("t-answer", steps)
         env.emulator.queue_faults(list(faults))
-        return env.via(env.camb(), "get_alt_format_status", "t-answer")
-
-    return case
-
-
-def _bv_answer(steps: list[dict[str, Any]], faults: list[str] = ()) -> Callable[[Env], Any]:  # type: ignore[assignment]
-    def case(env: Env) -> Any:
+        if service == "camb":
+            env.emulator.script_camb_task("t-answer", steps)
+            return env.via(env.camb(), "get_alt_format_status", "t-answer")
         env.emulator.script_blendvision_job("j-answer", steps)
-        env.emulator.queue_faults(list(faults))
         return env.via(env.bv(), "get_dubbing_job", "j-answer")
 
     return case
-
-
-def _emulator_camb(env: Any) -> dict[str, Any]:
-    return {"host": env.emulator.camb_base_url}
 
 
 BAD: dict[str, Callable[[Env], Any]] = {
@@ -174,17 +166,18 @@ BAD: dict[str, Callable[[Env], Any]] = {
             "extra": {"org_id": BV_ORG, "request_timeout_s": "soon"},
         }
     )(env),
-    "B33": _camb_answer([{"status": "PENDING"}], ["html200"] * 4),
-    "B34": _bv_answer([{"status": "DUBBING_STATUS_PROCESSING"}], ["truncate"] * 4),
-    "B35": _camb_answer([{"raw": {"state": "PENDING"}}]),
-    "B36": _bv_answer([{"raw": {"job": {}}}]),
-    "B37": _camb_answer([{"status": "PENDING", "run_id": "abc"}]),
-    "B38": _bv_answer(
-        [{"status": "DUBBING_STATUS_SUCCEEDED", "outputs": [{"lang_code": "ja"}, {"lang_code": "ko"}]}]
+    "B33": _answer("camb", [{"status": "PENDING"}], ["html200"] * 4),
+    "B34": _answer("blendvision", [{"status": "DUBBING_STATUS_PROCESSING"}], ["truncate"] * 4),
+    "B35": _answer("camb", [{"raw": {"state": "PENDING"}}]),
+    "B36": _answer("blendvision", [{"raw": {"job": {}}}]),
+    "B37": _answer("camb", [{"status": "PENDING", "run_id": "abc"}]),
+    "B38": _answer(
+        "blendvision",
+        [{"status": "DUBBING_STATUS_SUCCEEDED", "outputs": [{"lang_code": "ja"}, {"lang_code": "ko"}]}],
     ),
-    "B39": _bv_answer([{"status": "DUBBING_STATUS_PROCESSING", "created_at": "yesterday"}]),
-    "B40": _camb_answer([{"status": "PENDING", "message": TWO_MIB}]),
-    "B41": _bv_answer([{"status": "DUBBING_STATUS_PROCESSING", "source_id": TWO_MIB}]),
+    "B39": _answer("blendvision", [{"status": "DUBBING_STATUS_PROCESSING", "created_at": "yesterday"}]),
+    "B40": _answer("camb", [{"status": "PENDING", "message": TWO_MIB}]),
+    "B41": _answer("blendvision", [{"status": "DUBBING_STATUS_PROCESSING", "source_id": TWO_MIB}]),
 }
 
 
