@@ -34,7 +34,22 @@ from airflow_provider_dubbing.hooks.camb import CambHook
 from tests.conftest import BV_ORG, BV_TOKEN, CAMB_KEY, connection_uri_env, dead_port
 
 NO_RETRY = RetryPolicy(max_retries=0)
+
+
 # Retries happen for real here, so keep the waits tiny; Retry-After is tested in units.
+def _count_lookups(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[str]:
+    """The conn ids ``module.load_connection_fields`` is called with from now on (it still reads)."""
+    calls: list[str] = []
+    real = module.load_connection_fields
+
+    def counting(conn_id: str) -> Any:
+        calls.append(conn_id)
+        return real(conn_id)
+
+    monkeypatch.setattr(module, "load_connection_fields", counting)
+    return calls
+
+
 FAST_RETRY = RetryPolicy(max_retries=3, initial_delay_s=0.01, max_delay_s=0.02, max_retry_after_s=0.05)
 
 
@@ -416,14 +431,7 @@ def test_hooks_of_one_connection_in_one_loop_share_one_lookup(
 ) -> None:
     from airflow_provider_dubbing.hooks import connection
 
-    looked_up: list[str] = []
-    real = connection.load_connection_fields
-
-    def counting(conn_id: str) -> Any:
-        looked_up.append(conn_id)
-        return real(conn_id)
-
-    monkeypatch.setattr(connection, "load_connection_fields", counting)
+    looked_up = _count_lookups(monkeypatch, connection)
     connections.script_camb_task("t-p", [{"status": "PENDING"}])
 
     async def run() -> None:
@@ -525,14 +533,7 @@ def test_one_check_reads_and_judges_in_both_twins(connections: Any, via: Any) ->
 def test_a_hook_reads_its_connection_once(connections: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow_provider_dubbing.hooks import base
 
-    reads: list[str] = []
-    real = base.load_connection_fields
-
-    def counting(conn_id: str) -> Any:
-        reads.append(conn_id)
-        return real(conn_id)
-
-    monkeypatch.setattr(base, "load_connection_fields", counting)
+    reads = _count_lookups(monkeypatch, base)
     connections.script_blendvision_job("j-once", processing_polls=0)
     hook = BlendVisionHook()
     hook.check_dubbing_job("j-once")
