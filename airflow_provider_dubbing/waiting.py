@@ -55,6 +55,10 @@ class DubbingTaskMixin(NamesRemoteObject):
         self.deferrable = deferrable
         self.max_consecutive_failures = max_consecutive_failures
 
+    def returned(self, result: dict[str, Any]) -> dict[str, Any]:
+        """What the task returns for the object's final dict ``result`` (a subclass may add to it)."""
+        return result
+
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = dict(super().__getstate__())  # type: ignore[misc,call-overload,unused-ignore]
         state.pop("hook", None)  # rebuilt on first use

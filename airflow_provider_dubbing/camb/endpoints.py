@@ -1,4 +1,10 @@
-"""CAMB.AI's endpoints as pure call descriptions, plus how its credentials and errors read."""
+"""CAMB.AI's endpoints as pure call descriptions, plus how its credentials and errors read.
+
+A dub (``POST dub``, then ``GET dub/{task_id}`` until it names its ``run_id``, then
+``GET dub-result/{run_id}``) and an alt-format export of a finished run
+(``POST dub-alt-format/{run_id}/{language}``, then, when it answered a task id,
+``GET dub-alt-format/{task_id}``).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,20 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from airflow_provider_dubbing.camb.models import (
-    AltFormatStatusQuery,
-    AltFormatTaskStatus,
+    AltFormatExport,
+    DubbingResult,
+    DubRequest,
     ErrorBody,
     ExportAltFormatRequest,
-    ExportAltFormatResponse,
+    ExportStarted,
     Language,
+    TaskProgress,
+    TaskStatusQuery,
+    parse_export_answer,
 )
 from airflow_provider_dubbing.client.call import ApiCall
 from airflow_provider_dubbing.client.config import Secret, ServiceSpec
+from airflow_provider_dubbing.client.errors import InvalidInputError
 from airflow_provider_dubbing.client.inputs import require_id, validate_input
 
 DEFAULT_BASE_URL = "https://client.camb.ai/apis"
@@ -29,7 +40,7 @@ SERVICE = ServiceSpec(
     name="CAMB.AI",
     default_base_url=DEFAULT_BASE_URL,
     error_message=_error_message,
-    endpoint_roots=frozenset({"dub-alt-format", "source-languages", "target-languages"}),
+    endpoint_roots=frozenset({"dub", "dub-result", "dub-alt-format", "source-languages", "target-languages"}),
 )
 
 _languages = TypeAdapter(list[Language])
@@ -40,24 +51,26 @@ def auth_headers(api_key: str) -> dict[str, Secret]:
     return {"x-api-key": Secret(api_key)}
 
 
-def get_alt_format_status(task_id: str, run_id: int | str | None = None) -> ApiCall[AltFormatTaskStatus]:
-    """``GET dub-alt-format/{task_id}``: the status of an export task."""
-    checked = validate_input(AltFormatStatusQuery, run_id=run_id).run_id
+def _task_status(root: str, task_id: str, run_id: int | str | None) -> ApiCall[TaskProgress]:
+    checked = validate_input(TaskStatusQuery, run_id=run_id).run_id
     query: dict[str, str | int] = {} if checked is None else {"run_id": checked}
     return ApiCall(
         service=SERVICE,
         method="GET",
-        path=("dub-alt-format", require_id("task_id", task_id)),
+        path=(root, require_id("task_id", task_id)),
         query=query,
-        parse=AltFormatTaskStatus.model_validate,
-        label="GET dub-alt-format/{task_id}",
+        parse=TaskProgress.model_validate,
+        label=f"GET {root}/{{task_id}}",
     )
 
 
-def export_alt_format(
-    run_id: int | str, language: int | str, output_format: str
-) -> ApiCall[ExportAltFormatResponse]:
-    """``POST dub-alt-format/{run_id}/{language}``: start exporting a dubbed run."""
+def get_alt_format_status(task_id: str, run_id: int | str | None = None) -> ApiCall[TaskProgress]:
+    """``GET dub-alt-format/{task_id}``: the status of an export task."""
+    return _task_status("dub-alt-format", task_id, run_id)
+
+
+def export_alt_format(run_id: int | str, language: int | str, output_format: str) -> ApiCall[AltFormatExport]:
+    """``POST dub-alt-format/{run_id}/{language}``: export a dubbed run (a URL at once, or a task id)."""
     args = validate_input(
         ExportAltFormatRequest, run_id=run_id, language=language, output_format=output_format
     )
@@ -66,8 +79,44 @@ def export_alt_format(
         method="POST",
         path=("dub-alt-format", str(args.run_id), str(args.language)),
         json_body={"output_format": args.output_format.value},
-        parse=ExportAltFormatResponse.model_validate,
+        parse=parse_export_answer,
         label="POST dub-alt-format/{run_id}/{language}",
+    )
+
+
+def dub(request: DubRequest) -> ApiCall[ExportStarted]:
+    """``POST dub``: start dubbing a video; the answer is the new task's id."""
+    return ApiCall(
+        service=SERVICE,
+        method="POST",
+        path=("dub",),
+        json_body=request.to_body(),
+        parse=ExportStarted.model_validate,
+        label="POST dub",
+    )
+
+
+def dub_request(**arguments: Any) -> DubRequest:
+    """The checked body of ``POST dub``, or an :class:`InvalidInputError` naming the field at fault."""
+    return validate_input(DubRequest, **{k: v for k, v in arguments.items() if v is not None})
+
+
+def get_dubbing_status(task_id: str, run_id: int | str | None = None) -> ApiCall[TaskProgress]:
+    """``GET dub/{task_id}``: the status of a dub; ``run_id`` names its run once it has one."""
+    return _task_status("dub", task_id, run_id)
+
+
+def get_dubbing_result(run_id: int | str) -> ApiCall[DubbingResult]:
+    """``GET dub-result/{run_id}``: where a finished run's dubbed video and audio are."""
+    checked = validate_input(TaskStatusQuery, run_id=run_id).run_id
+    if checked is None:
+        raise InvalidInputError("run_id", "is required: the integer id of a finished dubbing run")
+    return ApiCall(
+        service=SERVICE,
+        method="GET",
+        path=("dub-result", str(checked)),
+        parse=lambda data: DubbingResult.from_answer(data, checked),
+        label="GET dub-result/{run_id}",
     )
 
 

@@ -1,4 +1,4 @@
-"""Pydantic models of CAMB.AI's alt-format export: what we send and what comes back.
+"""Pydantic models of CAMB.AI's dubbing and alt-format export: what we send and what comes back.
 
 Answers are parsed leniently (unknown fields and statuses are kept, never fatal);
 arguments we send are checked strictly, so a typo fails before any request.
@@ -7,15 +7,23 @@ arguments we send are checked strictly, so a typo fails before any request.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from airflow_provider_dubbing.client.enums import OpenStrEnum
 
 
-class AltFormatStatus(OpenStrEnum):
-    """Status of an alt-format export task, spelled as CAMB.AI spells it."""
+class TaskStatus(OpenStrEnum):
+    """Status of a CAMB.AI task (a dub or an alt-format export), spelled as CAMB.AI spells it."""
 
     SUCCESS = "SUCCESS"
     PENDING = "PENDING"
@@ -41,16 +49,17 @@ class OutputFormat(str, Enum):
         return str(self.value)
 
 
-class AltFormatTaskStatus(BaseModel):
-    """The answer of ``GET dub-alt-format/{task_id}``.
+class TaskProgress(BaseModel):
+    """The answer of ``GET dub/{task_id}`` and of ``GET dub-alt-format/{task_id}`` (one shape).
 
     The reference page calls the answer an ``enum<string>``; the service sends an object.
     Both parse: a bare string becomes the ``status`` with the other fields empty.
+    ``message`` is an open object or string whose content no reference documents.
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    status: AltFormatStatus
+    status: TaskStatus
     run_id: int | None = None
     exception_reason: str | None = None
     message: Any = None
@@ -74,8 +83,29 @@ RunId = Annotated[int, BeforeValidator(_integer_run_id), Field(gt=0)]
 """The integer id of a finished CAMB.AI dubbing run (a digit string is accepted)."""
 
 
-class AltFormatStatusQuery(BaseModel):
-    """The optional query of ``GET dub-alt-format/{task_id}``, checked before sending."""
+def _language_id_or_tag(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a language id or a locale tag")
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError("a language id is a positive integer")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        if not _is_locale_tag(text):
+            raise ValueError("must be CAMB.AI's integer language id or a locale tag such as 'es-ES'")
+        return text
+    raise ValueError("must be a language id or a locale tag")
+
+
+LanguageId = Annotated[int | str, BeforeValidator(_language_id_or_tag)]
+"""CAMB.AI's integer language id (a digit string is accepted) or a locale tag such as ``es-ES``."""
+
+
+class TaskStatusQuery(BaseModel):
+    """The optional ``run_id`` query of a task's status call, checked before sending."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,26 +123,8 @@ class ExportAltFormatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     run_id: RunId
-    language: int | str
+    language: LanguageId
     output_format: OutputFormat
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _language_id_or_tag(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("must be a language id or a locale tag")
-        if isinstance(value, int):
-            if value <= 0:
-                raise ValueError("a language id is a positive integer")
-            return value
-        if isinstance(value, str):
-            text = value.strip()
-            if text.isdigit():
-                return int(text)
-            if not _is_locale_tag(text):
-                raise ValueError("must be CAMB.AI's integer language id or a locale tag such as 'es-ES'")
-            return text
-        raise ValueError("must be a language id or a locale tag")
 
     @field_validator("output_format", mode="before")
     @classmethod
@@ -132,12 +144,156 @@ def _is_locale_tag(text: str) -> bool:
     )
 
 
-class ExportAltFormatResponse(BaseModel):
-    """The answer of ``POST dub-alt-format/{run_id}/{language}``: the new task's id."""
+class ExportReady(BaseModel):
+    """``POST dub-alt-format/...`` answered ``{"output_url": ...}``: the file is ready, nothing to poll.
+
+    The URL is presigned and expires: hand it on to the next task, do not keep it.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    output_url: str = Field(min_length=1)
+    task_id: str | None = None
+
+
+class ExportStarted(BaseModel):
+    """``POST dub-alt-format/...`` answered ``{"task_id": ...}``: poll ``GET dub-alt-format/{task_id}``."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     task_id: str = Field(min_length=1)
+
+
+AltFormatExport = ExportReady | ExportStarted
+"""The two documented answers of an export's create call."""
+
+
+def parse_export_answer(data: Any) -> AltFormatExport:
+    """The create answer as :class:`ExportReady` (it holds ``output_url``) or :class:`ExportStarted`.
+
+    The reference page shows ``{"output_url": ...}`` and says the caller gets "a download
+    URL, or a task ID"; camb-sdk types it as a string map or ``{"task_id": ...}``. A URL
+    wins when both come: the file is there, so there is nothing to wait for.
+    """
+    if isinstance(data, dict) and data.get("output_url") is not None:
+        return ExportReady.model_validate(data)
+    return ExportStarted.model_validate(data)
+
+
+def _http_url(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+        if scheme not in ("http", "https") or len(text) <= len(scheme) + 3:
+            raise ValueError("must be an http(s) URL of the source video or audio")
+        return text
+    return value
+
+
+def _source_language(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    return _language_id_or_tag(value)
+
+
+class DubRequest(BaseModel):
+    """The body of ``POST dub``, checked before sending.
+
+    :param video_url: the source: a direct http(s) media link, a YouTube or a public
+        Google Drive link.
+    :param source_language: CAMB.AI's language id or a locale tag, or ``auto`` to detect it.
+    :param target_languages: one or more language ids or locale tags (one value is accepted too).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    video_url: Annotated[str, BeforeValidator(_http_url), Field(min_length=1, max_length=4096)]
+    source_language: Annotated[int | str, BeforeValidator(_source_language)]
+    target_languages: list[LanguageId] = Field(min_length=1)
+    project_name: str | None = None
+    project_description: str | None = None
+    folder_id: int | None = None
+    selected_audio_tracks: list[int] | None = None
+    add_output_as_an_audio_track: bool | None = None
+    chosen_dictionaries: list[int] | None = None
+    ai_optimization: bool | None = None
+    transcription_mode: Literal["fast", "slow"] | None = None
+
+    @field_validator("target_languages", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return [value]
+        if isinstance(value, tuple):
+            return list(value)
+        return value
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body: the fields given, the optional ones left out when unset."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class TranscriptLine(BaseModel):
+    """One line of a dubbed run's transcript (times in seconds; the SDK types them as numbers)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    start: float | None = None
+    end: float | None = None
+    text: str = ""
+    speaker: str | None = None
+
+
+class DubbedOutput(BaseModel):
+    """Where one language's dubbed files are.
+
+    The reference page spells the fields ``output_video_url`` / ``output_audio_url``;
+    camb-sdk spells them ``video_url`` / ``audio_url``. Both parse; the SDK's spelling is
+    the one a task returns. ``language`` is the key of a per-language answer (None when the
+    answer was one object).
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+    language: str | None = None
+    video_url: str | None = Field(None, validation_alias=AliasChoices("video_url", "output_video_url"))
+    audio_url: str | None = Field(None, validation_alias=AliasChoices("audio_url", "output_audio_url"))
+    transcript: list[TranscriptLine] = Field(default_factory=list)
+
+
+# Keys that only a single result object has; a per-language map has language keys instead.
+_RESULT_KEYS = frozenset(
+    {"run_id", "video_url", "audio_url", "output_video_url", "output_audio_url", "transcript"}
+)
+
+
+class DubbingResult(BaseModel):
+    """The answer of ``GET dub-result/{run_id}``, in one shape whichever the service sent.
+
+    The reference page shows one object (``run_id``, ``output_video_url``,
+    ``output_audio_url``, ``transcript``); camb-sdk also allows a map from language to
+    such an object. Either way :attr:`outputs` lists one :class:`DubbedOutput` per
+    language (one, with ``language`` None, for the single form).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_id: int | None = None
+    outputs: tuple[DubbedOutput, ...]
+
+    @classmethod
+    def from_answer(cls, data: Any, run_id: int | None = None) -> DubbingResult:
+        """Parse either shape; ``run_id`` fills in a run id the answer does not carry."""
+        per_language = isinstance(data, dict) and data and not (_RESULT_KEYS & data.keys())
+        if per_language and all(isinstance(item, dict) for item in data.values()):
+            outputs = [{**item, "language": str(key)} for key, item in data.items()]
+            return cls.model_validate({"run_id": run_id, "outputs": outputs})
+        if not isinstance(data, dict) or not (_RESULT_KEYS & data.keys()):
+            # Neither shape: let validation fail, naming it.
+            return cls.model_validate({"run_id": run_id, "outputs": data})
+        answered_run_id = data.get("run_id", run_id)
+        single = {key: value for key, value in data.items() if key != "run_id"}
+        return cls.model_validate({"run_id": answered_run_id, "outputs": [single]})
 
 
 class Language(BaseModel):

@@ -1,4 +1,4 @@
-"""The CAMB.AI hook: alt-format exports of dubbed runs."""
+"""The CAMB.AI hook: dubbing a video, where its dubbed files are, and alt-format exports of a run."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.camb import endpoints
-from airflow_provider_dubbing.camb.models import AltFormatTaskStatus
-from airflow_provider_dubbing.camb.outcomes import judge_export
+from airflow_provider_dubbing.camb.models import AltFormatExport, DubbingResult, TaskProgress
+from airflow_provider_dubbing.camb.outcomes import judge_dubbing, judge_export
 from airflow_provider_dubbing.client.call import ApiCall
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.client.retry import RetryPolicy
@@ -62,7 +62,83 @@ class CambHook(DubbingHook):
     def _test_call(self) -> ApiCall[Any]:
         return endpoints.list_source_languages()
 
-    def get_alt_format_status(self, task_id: str, run_id: int | str | None = None) -> AltFormatTaskStatus:
+    def dub(
+        self,
+        video_url: str,
+        source_language: int | str,
+        target_languages: int | str | list[int | str],
+        **options: Any,
+    ) -> str:
+        """Start dubbing a video (``POST dub``).
+
+        The arguments are checked before the request; the request is retried only when it
+        surely never reached CAMB.AI, so a retry never starts (and pays for) a second dub.
+
+        :param video_url: the source: an http(s) link to the video or audio (a direct media
+            link, a YouTube or a public Google Drive link).
+        :param source_language: CAMB.AI's integer language id, a locale tag, or ``auto``.
+        :param target_languages: one or more language ids or locale tags.
+        :param options: the optional fields of ``POST dub`` (``project_name``,
+            ``project_description``, ``folder_id``, ``selected_audio_tracks``,
+            ``add_output_as_an_audio_track``, ``chosen_dictionaries``, ``ai_optimization``,
+            ``transcription_mode``); an unknown name is an :class:`InvalidInputError`.
+        :return: the new dub's task id; follow it with :meth:`get_dubbing_status`.
+        """
+        request = endpoints.dub_request(
+            video_url=video_url, source_language=source_language, target_languages=target_languages, **options
+        )
+        return self._request(endpoints.dub(request)).task_id
+
+    async def adub(
+        self,
+        video_url: str,
+        source_language: int | str,
+        target_languages: int | str | list[int | str],
+        **options: Any,
+    ) -> str:
+        """Async twin of :meth:`dub`, with the same parameters."""
+        request = endpoints.dub_request(
+            video_url=video_url, source_language=source_language, target_languages=target_languages, **options
+        )
+        return (await self._arequest(endpoints.dub(request))).task_id
+
+    def get_dubbing_status(self, task_id: str, run_id: int | str | None = None) -> TaskProgress:
+        """The status of a dub (``GET dub/{task_id}``); on ``SUCCESS`` its ``run_id`` names the run.
+
+        :param task_id: the id :meth:`dub` returned.
+        :param run_id: optionally, the run (an integer), when it is known.
+        """
+        return self._request(endpoints.get_dubbing_status(task_id, run_id))
+
+    async def aget_dubbing_status(self, task_id: str, run_id: int | str | None = None) -> TaskProgress:
+        """Async twin of :meth:`get_dubbing_status`, with the same parameters."""
+        return await self._arequest(endpoints.get_dubbing_status(task_id, run_id))
+
+    def check_dubbing(self, task_id: str) -> Verdict:
+        """Read a dub's status and say what it means (``camb.outcomes``): one check of a wait."""
+        return judge_dubbing(task_id, self.get_dubbing_status(task_id))
+
+    async def acheck_dubbing(self, task_id: str) -> Verdict:
+        """Async twin of :meth:`check_dubbing`, with the same parameters."""
+        return judge_dubbing(task_id, await self.aget_dubbing_status(task_id))
+
+    def get_dubbing_result(self, run_id: int | str) -> DubbingResult:
+        """Where a finished run's dubbed files are (``GET dub-result/{run_id}``).
+
+        The service answers one object or a map from language to objects, and spells the
+        URL fields two ways; both shapes and spellings parse into one :class:`DubbingResult`
+        (``outputs``: one entry per language, each with ``video_url``, ``audio_url`` and
+        ``transcript``). The URLs are presigned and expire.
+
+        :param run_id: the integer id of a finished run (the dub's status names it).
+        """
+        return self._request(endpoints.get_dubbing_result(run_id))
+
+    async def aget_dubbing_result(self, run_id: int | str) -> DubbingResult:
+        """Async twin of :meth:`get_dubbing_result`, with the same parameters."""
+        return await self._arequest(endpoints.get_dubbing_result(run_id))
+
+    def get_alt_format_status(self, task_id: str, run_id: int | str | None = None) -> TaskProgress:
         """The status of an alt-format export task.
 
         :param task_id: the id ``export_alt_format`` returned.
@@ -71,9 +147,7 @@ class CambHook(DubbingHook):
         """
         return self._request(endpoints.get_alt_format_status(task_id, run_id))
 
-    async def aget_alt_format_status(
-        self, task_id: str, run_id: int | str | None = None
-    ) -> AltFormatTaskStatus:
+    async def aget_alt_format_status(self, task_id: str, run_id: int | str | None = None) -> TaskProgress:
         """Async twin of :meth:`get_alt_format_status`, with the same parameters."""
         return await self._arequest(endpoints.get_alt_format_status(task_id, run_id))
 
@@ -85,19 +159,27 @@ class CambHook(DubbingHook):
         """Async twin of :meth:`check_export`, with the same parameters."""
         return judge_export(task_id, await self.aget_alt_format_status(task_id, run_id))
 
-    def export_alt_format(self, run_id: int | str, language: int | str, output_format: str) -> str:
-        """Start exporting a finished dubbing run to another file format.
+    def export_alt_format(
+        self, run_id: int | str, language: int | str, output_format: str
+    ) -> AltFormatExport:
+        """Export a finished dubbing run to another file format.
 
-        The arguments are checked before the request; the request is retried only when it
-        surely never reached CAMB.AI, so a retry never starts a second export.
+        CAMB.AI answers in one of two documented forms, and the return type says which:
+        :class:`~airflow_provider_dubbing.camb.models.ExportReady` (``output_url``: the file
+        is ready, a presigned URL that expires; nothing to poll) or
+        :class:`~airflow_provider_dubbing.camb.models.ExportStarted` (``task_id``: follow it
+        with :meth:`get_alt_format_status`). The arguments are checked before the request;
+        the request is retried only when it surely never reached CAMB.AI, so a retry never
+        starts a second export.
 
         :param run_id: the integer id of the finished dubbing run.
         :param language: CAMB.AI's integer language id, or a locale tag such as ``es-ES``.
         :param output_format: an audio format (``flac wav mp3 aac m4a``) or a video one (``mkv mp4 mov mxf``).
-        :return: the new export task's id.
         """
-        return self._request(endpoints.export_alt_format(run_id, language, output_format)).task_id
+        return self._request(endpoints.export_alt_format(run_id, language, output_format))
 
-    async def aexport_alt_format(self, run_id: int | str, language: int | str, output_format: str) -> str:
+    async def aexport_alt_format(
+        self, run_id: int | str, language: int | str, output_format: str
+    ) -> AltFormatExport:
         """Async twin of :meth:`export_alt_format`, with the same parameters."""
-        return (await self._arequest(endpoints.export_alt_format(run_id, language, output_format))).task_id
+        return await self._arequest(endpoints.export_alt_format(run_id, language, output_format))

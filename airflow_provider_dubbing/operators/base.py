@@ -22,7 +22,7 @@ from airflow_provider_dubbing.client.errors import (
 )
 from airflow_provider_dubbing.client.outcome import Phase, Verdict
 from airflow_provider_dubbing.client.polling import PollSchedule
-from airflow_provider_dubbing.operators.started_work import StartedWork
+from airflow_provider_dubbing.operators.started_work import Note, StartedWork
 from airflow_provider_dubbing.task_failures import (
     DubbingWaitTimeout,
     failure_for,
@@ -76,7 +76,7 @@ class DubbingReadOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,
         (self.log.warning if verdict.is_worrying else self.log.info)("%s", verdict.summary)
         if verdict.phase is Phase.FAILED and verdict.error is not None and self.fail_on_failure:
             raise failure_for(verdict.error)
-        return verdict.result
+        return self.returned(verdict.result)
 
 
 class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
@@ -168,11 +168,13 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
             raise failure_for_call(exc, conn_id=self.conn_id, what=f"a new {self.noun}") from None
         work = StartedWork.for_task(context, self.service_name)
         verdict = self._reattach(work)
-        if self.started_id is None:
+        if verdict is None:
             verdict = self._start(work)
         self.publish(context)
         if not self.wait_for_completion:
-            return (verdict or self._check_once()).result
+            return self.returned((verdict or self._check_once()).result)
+        if verdict is not None and verdict.phase is Phase.SUCCEEDED:
+            return self.returned(verdict.result)
         if verdict is not None and verdict.is_final:
             return self._finish(
                 WaitEvent.for_verdict(verdict, object_id=self.object_id, checks=1).to_payload()
@@ -205,15 +207,17 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
     def _finish(self, event: dict[str, Any] | None) -> Any:
         payload = read_wait_event(event, f"{self.noun} {self.started_id!r}")
         self._set_started_id(payload.object_id)
-        if payload.status == "success":
-            return payload.result
+        if payload.status == "success" and payload.result is not None:
+            return self.returned(payload.result)
         raise failure_for_event(payload, service=self.service_name, timeout=DubbingWaitTimeout, final=False)
 
     def _reattach(self, work: StartedWork) -> Verdict | None:
-        earlier = work.recall()
-        if earlier is None:
+        note = work.recall()
+        if note is None:
             return None
-        self._set_started_id(earlier)
+        self._set_started_id(note.object_id)
+        if note.result is not None:
+            return self._recalled(note, note.result)
         try:
             verdict = self.check()
         except NotFoundError:
@@ -233,15 +237,31 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         self.log.info("reattaching to %s, started by an earlier try: %s", self.what, verdict.summary)
         return verdict
 
+    def _recalled(self, note: Note, result: dict[str, Any]) -> Verdict:
+        # The create call itself finished this work in an earlier try: return that answer
+        # rather than start (and pay for) the same work again.
+        self.log.info(
+            "the %s was finished by an earlier try of this task; returning its result instead of starting "
+            "it again (a presigned URL in it may have expired: a new DAG run starts afresh)",
+            self.noun,
+        )
+        status = str(result.get("status") or "")
+        return Verdict(Phase.SUCCEEDED, status, f"{self.noun} finished in an earlier try", result)
+
     def _start(self, work: StartedWork) -> Verdict | None:
         try:
             verdict = self.start()
         except DubbingError as exc:
             raise failure_for_call(exc, conn_id=self.conn_id, what=f"a new {self.noun}") from exc
-        if self.started_id is None:  # pragma: no cover - a subclass bug, not a service answer
+        finished = verdict is not None and verdict.phase is Phase.SUCCEEDED
+        if self.started_id is None and not finished:  # pragma: no cover - a subclass bug
             raise RuntimeError(f"{type(self).__name__}.start() did not set the new id")
-        key = work.record(self.started_id)
-        self.log.info("started %s (noted in Airflow Variable %s for later tries)", self.what, key)
+        if verdict is not None and finished:
+            key = work.record(self.started_id, verdict.result)
+            self.log.info("%s (noted in Airflow Variable %s for later tries)", verdict.summary, key)
+        else:
+            key = work.record(self.started_id)
+            self.log.info("started %s (noted in Airflow Variable %s for later tries)", self.what, key)
         return verdict
 
     def _check_once(self) -> Verdict:

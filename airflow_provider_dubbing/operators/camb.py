@@ -1,4 +1,5 @@
-"""Operators for CAMB.AI alt-format exports: read one's status, or start one and wait for it."""
+"""Operators for CAMB.AI: dub a video, read where a run's dubbed files are, and export a run
+to another format (or read an export's status)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,173 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing.camb import endpoints
+from airflow_provider_dubbing.camb.models import ExportReady
+from airflow_provider_dubbing.camb.outcomes import judge_dubbing_result, judge_ready_export
+from airflow_provider_dubbing.client.errors import DubbingError, ResponseValidationError
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.camb import CambHook
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
-from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
+from airflow_provider_dubbing.task_failures import failure_for_call
+from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
 
 
-class CambGetAltFormatStatusOperator(DubbingReadOperator):
+class _CambTask:
+    """The hook of ``camb_conn_id``, shared by the CAMB.AI operators."""
+
+    camb_conn_id: str
+
+    @cached_property
+    def hook(self) -> CambHook:
+        """The hook of ``camb_conn_id``."""
+        return CambHook(self.camb_conn_id)
+
+
+class CambDubOperator(_CambTask, DubbingStartOperator):
+    """Dubs a video with CAMB.AI (``POST dub``), by default waits until the dub is done, and
+    returns where the dubbed files are.
+
+    Returns (XCom) ``{"task_id", "status", "run_id", "exception_reason", "message",
+    "result"}``: when it waited and the dub succeeded, ``result`` is the run's
+    ``{"run_id", "outputs": [{"language", "video_url", "audio_url", "transcript"}, ...]}``
+    (as :class:`.CambGetDubbingResultOperator` returns it; the URLs are presigned and
+    expire, so fetch them downstream soon); with ``wait_for_completion=False`` the first
+    status with ``result`` None. The dub's task id is also pushed at once under the XCom
+    key ``dubbing_task_id``.
+
+    Every argument is checked before any request (an empty or non-http(s) ``video_url``,
+    no target language, a language that is neither an integer id nor a locale tag):
+    :class:`.InvalidInputError` naming the field. ``ERROR`` and ``TIMEOUT`` fail the task
+    with :class:`.RemoteJobFailedError` / :class:`.RemoteTimeoutError`, so its retries
+    start a new dub; ``PAYMENT_REQUIRED`` fails without retries. A retry after any other
+    failure reattaches to the dub already started, so one try never pays for two dubs
+    (see :class:`.DubbingStartOperator`).
+
+    :param video_url: the source video or audio: a direct http(s) media link, a YouTube or
+        a public Google Drive link (templated).
+    :param source_language: CAMB.AI's integer language id, a locale tag, or ``auto`` (templated).
+    :param target_languages: one or more language ids or locale tags (templated).
+    :param project_name: optionally, the project's name in CAMB.AI (templated).
+    :param dub_options: other optional fields of ``POST dub`` by their API names
+        (``project_description``, ``folder_id``, ``selected_audio_tracks``,
+        ``add_output_as_an_audio_track``, ``chosen_dictionaries``, ``ai_optimization``,
+        ``transcription_mode``) (templated).
+    :param camb_conn_id: the Airflow connection of type ``camb`` (templated).
+
+    The waiting parameters are those of :class:`.DubbingStartOperator`.
+    """
+
+    template_fields: Sequence[str] = (
+        "video_url",
+        "source_language",
+        "target_languages",
+        "project_name",
+        "dub_options",
+        "camb_conn_id",
+    )
+    service_name = endpoints.SERVICE.name
+    trigger_class = CambDubbingTrigger
+
+    def __init__(
+        self,
+        *,
+        video_url: str,
+        source_language: int | str,
+        target_languages: int | str | Sequence[int | str],
+        project_name: str | None = None,
+        dub_options: dict[str, Any] | None = None,
+        camb_conn_id: str = CambHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.video_url = video_url
+        self.source_language = source_language
+        self.target_languages = target_languages
+        self.project_name = project_name
+        self.dub_options = dub_options
+        self.camb_conn_id = camb_conn_id
+        self.dubbing_task_id: str | None = None
+
+    def _arguments(self) -> dict[str, Any]:
+        languages = self.target_languages
+        return {
+            **(self.dub_options or {}),
+            "video_url": self.video_url,
+            "source_language": self.source_language,
+            "target_languages": list(languages) if isinstance(languages, (list, tuple)) else languages,
+            "project_name": self.project_name,
+        }
+
+    def validate_request(self) -> None:
+        endpoints.dub_request(**self._arguments())
+
+    def start(self) -> None:
+        arguments = self._arguments()
+        self.dubbing_task_id = self.hook.dub(
+            arguments.pop("video_url"),
+            arguments.pop("source_language"),
+            arguments.pop("target_languages"),
+            **arguments,
+        )
+
+    def check(self) -> Verdict:
+        return self.hook.check_dubbing(str(self.dubbing_task_id))
+
+    def returned(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The dub's status dict, with ``result``: where the files are, once it succeeded."""
+        if result.get("status") != "SUCCESS":
+            return {**result, "result": None}
+        try:
+            if result.get("run_id") is None:
+                raise ResponseValidationError(
+                    f"{self.what} reported SUCCESS without a run_id, so its files cannot be looked up",
+                    call="GET dub/{task_id}",
+                    problems=("run_id: missing on SUCCESS",),
+                )
+            verdict = judge_dubbing_result(self.hook.get_dubbing_result(result["run_id"]))
+        except DubbingError as exc:
+            raise failure_for_call(exc, conn_id=self.conn_id, what=f"the result of {self.what}") from exc
+        self.log.info("%s", verdict.summary)
+        return {**result, "result": verdict.result}
+
+
+class CambGetDubbingResultOperator(_CambTask, DubbingReadOperator):
+    """Reads where a finished CAMB.AI run's dubbed files are (``GET dub-result/{run_id}``).
+
+    Returns (XCom) ``{"run_id", "outputs": [{"language", "video_url", "audio_url",
+    "transcript"}, ...]}``: one output per target language (``language`` is None when
+    CAMB.AI answered one object rather than a map by language). Both spellings the service
+    uses for the URL fields (``output_video_url``, ``video_url``) are read; the dict uses
+    ``video_url`` and ``audio_url``. The URLs are presigned and expire. An unknown run
+    fails the task without retries (:class:`.DubbingRequestRefused`, 404); a ``run_id``
+    that is not a positive integer is refused before any request.
+
+    :param run_id: the integer id of a finished dubbing run (templated; e.g. from
+        :class:`.CambDubbingSensor`'s XCom).
+    :param camb_conn_id: the Airflow connection of type ``camb`` (templated).
+    """
+
+    template_fields: Sequence[str] = ("run_id", "camb_conn_id")
+    service_name = endpoints.SERVICE.name
+    noun = "dubbing run"
+    object_kwarg_names = ("run_id", "camb_conn_id")
+
+    def __init__(
+        self, *, run_id: int | str, camb_conn_id: str = CambHook.default_conn_name, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.run_id = run_id
+        self.camb_conn_id = camb_conn_id
+
+    def check(self) -> Verdict:
+        return judge_dubbing_result(self.hook.get_dubbing_result(self.run_id))
+
+
+class CambGetAltFormatStatusOperator(_CambTask, DubbingReadOperator):
     """Reads the status of a CAMB.AI alt-format export and returns it as a dict.
 
     The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
-    "message"}``, the same dict :class:`.CambAltFormatSensor` returns. ``ERROR``,
+    "message", "output_url"}``, the same dict :class:`.CambAltFormatSensor` returns
+    (``output_url`` None: the status answer documents no file location). ``ERROR``,
     ``TIMEOUT`` and ``PAYMENT_REQUIRED`` fail the task without retries
     (:class:`.DubbingJobFailed`, :class:`.DubbingRemoteTimeout`,
     :class:`.DubbingPaymentRequired`) unless ``fail_on_failure=False``; ``PENDING``
@@ -46,30 +203,36 @@ class CambGetAltFormatStatusOperator(DubbingReadOperator):
         self.run_id = run_id
         self.camb_conn_id = camb_conn_id
 
-    @cached_property
-    def hook(self) -> CambHook:
-        """The hook of ``camb_conn_id``."""
-        return CambHook(self.camb_conn_id)
-
     def check(self) -> Verdict:
         return self.hook.check_export(self.alt_format_task_id, self.run_id)
 
 
-class CambExportAltFormatOperator(DubbingStartOperator):
-    """Starts exporting a finished CAMB.AI dubbing run to another format and, by default,
-    waits until the export is done.
+class CambExportAltFormatOperator(_CambTask, DubbingStartOperator):
+    """Exports a finished CAMB.AI dubbing run to another format and, by default, waits
+    until the export is done.
 
-    Returns (XCom) ``{"task_id", "status", "run_id", "exception_reason", "message"}``:
-    final (``SUCCESS``; ``message`` says where the file is) when it waited, the first
-    status (usually ``PENDING``) with ``wait_for_completion=False``. The export's task id
-    is also pushed at once under the XCom key ``alt_format_task_id``.
+    Returns (XCom) ``{"task_id", "status", "run_id", "exception_reason", "message",
+    "output_url"}``. CAMB.AI answers the export in one of two documented forms:
+
+    - ``output_url``: the file is ready. The task returns at once (no status poll) with
+      ``status`` ``SUCCESS``, ``output_url`` the presigned URL (it expires: fetch it
+      downstream soon) and ``task_id`` None.
+    - ``task_id``: the export runs; the task waits as for any other job and returns the
+      final status with ``output_url`` None, since the status answer documents no file
+      location. The operator never posts the export again to obtain a URL: that could
+      start, and bill, a second export.
+
+    With ``wait_for_completion=False`` a ``task_id`` export returns its first status
+    (usually ``PENDING``). The export's task id (None for a ready export) is pushed at once
+    under the XCom key ``alt_format_task_id``.
 
     ``output_format`` and the other arguments are checked before any request (a literal
     ``output_format`` already when the DAG is parsed). ``ERROR`` and ``TIMEOUT`` fail the
     task with :class:`.RemoteJobFailedError` / :class:`.RemoteTimeoutError`, so its
     retries start a new export; ``PAYMENT_REQUIRED`` fails without retries
     (:class:`.DubbingPaymentRequired`). A retry after any other failure reattaches to the
-    export already started (see :class:`.DubbingStartOperator`).
+    export already started, and a retry after a ready export returns the URL the first try
+    got (see :class:`.DubbingStartOperator`).
 
     :param run_id: the integer id of the finished dubbing run (templated).
     :param language: CAMB.AI's integer language id, or a locale tag such as ``es-ES`` (templated).
@@ -102,16 +265,15 @@ class CambExportAltFormatOperator(DubbingStartOperator):
             # A typo in a literal format fails the DAG's import, naming the field.
             endpoints.check_output_format(output_format)
 
-    @cached_property
-    def hook(self) -> CambHook:
-        """The hook of ``camb_conn_id``."""
-        return CambHook(self.camb_conn_id)
-
     def validate_request(self) -> None:
         endpoints.export_alt_format(self.run_id, self.language, self.output_format)
 
-    def start(self) -> None:
-        self.alt_format_task_id = self.hook.export_alt_format(self.run_id, self.language, self.output_format)
+    def start(self) -> Verdict | None:
+        answer = self.hook.export_alt_format(self.run_id, self.language, self.output_format)
+        self.alt_format_task_id = answer.task_id
+        if isinstance(answer, ExportReady):
+            return judge_ready_export(answer, self.run_id, self.language, self.output_format)
+        return None
 
     def check(self) -> Verdict:
         return self.hook.check_export(str(self.alt_format_task_id), self.run_id)

@@ -27,6 +27,19 @@ KEY_PREFIX = "airflow_provider_dubbing.started."
 
 
 @dataclass(frozen=True)
+class Note:
+    """What an earlier try noted: the id of the work it started, and its result when the
+    create call's answer already finished the work (a CAMB.AI export that answered a URL).
+
+    :param object_id: the started object's id (None when the service gave none).
+    :param result: the finished work's dict, returned again instead of starting anew.
+    """
+
+    object_id: str | None
+    result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class StartedWork:
     """The note of one task instance: which remote object its tries are working on.
 
@@ -58,8 +71,8 @@ class StartedWork:
         digest = hashlib.sha256(json.dumps(self.identity, sort_keys=True).encode()).hexdigest()
         return KEY_PREFIX + digest[:32]
 
-    def recall(self) -> str | None:
-        """The id an earlier try started, or None."""
+    def recall(self) -> Note | None:
+        """What an earlier try of this task instance started, or None."""
         raw = Variable.get(self.key, None)  # positional: the keyword differs between lines
         if not raw:
             return None
@@ -70,15 +83,24 @@ class StartedWork:
         if not isinstance(note, dict) or {k: note.get(k) for k in self.identity} != self.identity:
             return None
         object_id = note.get("object_id")
-        return str(object_id) if object_id else None
+        result = note.get("result")
+        if isinstance(result, dict):
+            return Note(str(object_id) if object_id else None, result)
+        return Note(str(object_id)) if object_id else None
 
-    def record(self, object_id: str) -> str:
-        """Note ``object_id`` as the work this task instance started; returns the Variable's key."""
-        note = {
+    def record(self, object_id: str | None, result: dict[str, Any] | None = None) -> str:
+        """Note the work this task instance started; returns the Variable's key.
+
+        :param object_id: the started object's id.
+        :param result: the work's final dict, when the create call's answer finished it.
+        """
+        note: dict[str, Any] = {
             **self.identity,
             "service": self.service,
             "object_id": object_id,
             "recorded_at": datetime.now(timezone.utc).isoformat(),
         }
+        if result is not None:
+            note["result"] = result
         Variable.set(self.key, json.dumps(note, sort_keys=True))
         return self.key

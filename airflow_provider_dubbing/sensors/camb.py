@@ -1,4 +1,4 @@
-"""The sensor that waits on a CAMB.AI alt-format export."""
+"""The sensors that wait on CAMB.AI tasks: a dub, and an alt-format export."""
 
 from __future__ import annotations
 
@@ -10,14 +10,56 @@ from airflow_provider_dubbing.camb.endpoints import SERVICE
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.camb import CambHook
 from airflow_provider_dubbing.sensors.base import DubbingSensor
-from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
+from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
+
+
+class CambDubbingSensor(DubbingSensor):
+    """Waits until a CAMB.AI dub is done; returns its status as a dict.
+
+    The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
+    "message"}``, the same in poke, reschedule and deferrable mode; on ``SUCCESS`` its
+    ``run_id`` is what :class:`.CambGetDubbingResultOperator` and the exports need.
+    ``ERROR``, ``TIMEOUT`` and ``PAYMENT_REQUIRED`` fail the task without retries
+    (:class:`.DubbingJobFailed`, :class:`.DubbingRemoteTimeout`,
+    :class:`.DubbingPaymentRequired`); ``soft_fail=True`` skips instead.
+
+    :param dubbing_task_id: the dub's task id (templated).
+    :param camb_conn_id: the Airflow connection of type ``camb`` (templated).
+
+    The other parameters are those of :class:`.DubbingSensor` and Airflow's sensors.
+    """
+
+    template_fields: Sequence[str] = ("dubbing_task_id", "camb_conn_id")
+    service_name = SERVICE.name
+    trigger_class = CambDubbingTrigger
+
+    def __init__(
+        self,
+        *,
+        dubbing_task_id: str,
+        camb_conn_id: str = CambHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        self.dubbing_task_id = dubbing_task_id
+        self.camb_conn_id = camb_conn_id
+        super().__init__(**kwargs)
+
+    @cached_property
+    def hook(self) -> CambHook:
+        """The hook of ``camb_conn_id``."""
+        return CambHook(self.camb_conn_id)
+
+    def check(self) -> Verdict:
+        return self.hook.check_dubbing(self.dubbing_task_id)
 
 
 class CambAltFormatSensor(DubbingSensor):
     """Waits until a CAMB.AI alt-format export is done; returns its status as a dict.
 
     The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
-    "message"}``, the same in poke, reschedule and deferrable mode. ``ERROR``,
+    "message", "output_url"}``, the same in poke, reschedule and deferrable mode.
+    ``output_url`` is None: CAMB.AI's status answer documents no file location (an export
+    whose file was ready at once never had a task id to wait on). ``ERROR``,
     ``TIMEOUT`` and ``PAYMENT_REQUIRED`` fail the task without retries
     (:class:`.DubbingJobFailed`, :class:`.DubbingRemoteTimeout`,
     :class:`.DubbingPaymentRequired`); ``soft_fail=True`` skips instead.

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_dubbing.blendvision.models import DubbingStatus
-from airflow_provider_dubbing.camb.models import AltFormatStatus
+from airflow_provider_dubbing.camb.models import TaskStatus
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.client.streams import AsyncStreamTransport
 from airflow_provider_dubbing.exceptions import (
@@ -53,7 +53,7 @@ def _count_lookups(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[str]:
 FAST_RETRY = RetryPolicy(max_retries=3, initial_delay_s=0.01, max_delay_s=0.02, max_retry_after_s=0.05)
 
 
-@pytest.mark.parametrize("status", [s.value for s in AltFormatStatus])
+@pytest.mark.parametrize("status", [s.value for s in TaskStatus])
 def test_camb_every_status_after_pending_polls(connections: Any, via: Any, status: str) -> None:
     connections.script_camb_task(
         "t-1",
@@ -72,7 +72,7 @@ def test_camb_every_status_after_pending_polls(connections: Any, via: Any, statu
     seen = [via(hook, "get_alt_format_status", "t-1").status for _ in range(3)]
     assert seen == ["PENDING", "PENDING", status]
     final = via(hook, "get_alt_format_status", "t-1", run_id=7)
-    assert final.status is AltFormatStatus(status)
+    assert final.status is TaskStatus(status)
     assert final.run_id == 7
     assert final.message == {"note": status}
     assert final.exception_reason == ("WHY" if status != "SUCCESS" else None)
@@ -82,7 +82,7 @@ def test_camb_bare_string_and_unknown_status(connections: Any, via: Any) -> None
     connections.script_camb_task("t-2", [{"status": "PENDING", "bare": True}, {"status": "QUEUED_FOR_GPU"}])
     hook = CambHook()
     first = via(hook, "get_alt_format_status", "t-2")
-    assert first.status is AltFormatStatus.PENDING
+    assert first.status is TaskStatus.PENDING
     assert first.run_id is None
     second = via(hook, "get_alt_format_status", "t-2")
     assert second.status == "QUEUED_FOR_GPU"

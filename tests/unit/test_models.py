@@ -14,7 +14,7 @@ from airflow_provider_dubbing.blendvision.models import (
     DubbingStatus,
     RpcStatus,
 )
-from airflow_provider_dubbing.camb.models import AltFormatStatus, AltFormatTaskStatus, ErrorBody
+from airflow_provider_dubbing.camb.models import TaskStatus, TaskProgress, ErrorBody
 from tests.conftest import sample
 
 
@@ -101,28 +101,28 @@ def test_blendvision_error_body_is_a_google_rpc_status() -> None:
 
 @pytest.mark.parametrize("status", ["SUCCESS", "PENDING", "TIMEOUT", "ERROR", "PAYMENT_REQUIRED"])
 def test_every_camb_status_is_known_and_equal_to_its_spelling(status: str) -> None:
-    parsed = AltFormatTaskStatus.model_validate({"status": status})
+    parsed = TaskProgress.model_validate({"status": status})
     assert parsed.status == status
-    assert parsed.status is AltFormatStatus(status)
+    assert parsed.status is TaskStatus(status)
     assert parsed.status.is_known
 
 
 def test_camb_object_sample_parses() -> None:
-    parsed = AltFormatTaskStatus.model_validate(sample("camb_alt_format_status.json"))
-    assert parsed.status is AltFormatStatus.ERROR
+    parsed = TaskProgress.model_validate(sample("camb_alt_format_status.json"))
+    assert parsed.status is TaskStatus.ERROR
     assert parsed.run_id == 18342
     assert parsed.exception_reason == "PROCESSING_ERROR"
     assert parsed.message == {"detail": "ffmpeg exited with code 1"}
 
 
 def test_camb_bare_string_answer_parses() -> None:
-    parsed = AltFormatTaskStatus.model_validate(sample("camb_alt_format_status_bare.json"))
-    assert parsed.status is AltFormatStatus.PENDING
+    parsed = TaskProgress.model_validate(sample("camb_alt_format_status_bare.json"))
+    assert parsed.status is TaskStatus.PENDING
     assert (parsed.run_id, parsed.exception_reason, parsed.message) == (None, None, None)
 
 
 def test_camb_unknown_status_stays_visible() -> None:
-    parsed = AltFormatTaskStatus.model_validate({"status": "QUEUED"})
+    parsed = TaskProgress.model_validate({"status": "QUEUED"})
     assert parsed.status == "QUEUED"
     assert not parsed.status.is_known
 
@@ -130,7 +130,7 @@ def test_camb_unknown_status_stays_visible() -> None:
 @pytest.mark.parametrize("body", [{"run_id": 1}, 42, None, {"status": 3}])
 def test_camb_status_without_a_status_string_is_refused(body: object) -> None:
     with pytest.raises(ValidationError):
-        AltFormatTaskStatus.model_validate(body)
+        TaskProgress.model_validate(body)
 
 
 def test_camb_validation_error_body_reads_as_one_line() -> None:

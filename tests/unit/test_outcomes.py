@@ -9,8 +9,8 @@ import pytest
 
 from airflow_provider_dubbing.blendvision.models import DubbingJob
 from airflow_provider_dubbing.blendvision.outcomes import judge_job
-from airflow_provider_dubbing.camb.models import AltFormatTaskStatus
-from airflow_provider_dubbing.camb.outcomes import judge_export
+from airflow_provider_dubbing.camb.models import TaskProgress
+from airflow_provider_dubbing.camb.outcomes import judge_dubbing, judge_export
 from airflow_provider_dubbing.client.errors import (
     AuthenticationError,
     ConnectionConfigError,
@@ -42,11 +42,15 @@ from tests.conftest import sample
         ("", Phase.UNKNOWN, None),
     ],
 )
-def test_camb_status_table(status: str, phase: Phase, error: type | None) -> None:
-    answer = AltFormatTaskStatus.model_validate(
+@pytest.mark.parametrize(("judge", "extra"), [(judge_export, {"output_url": None}), (judge_dubbing, {})])
+def test_camb_status_table(
+    status: str, phase: Phase, error: type | None, judge: Any, extra: dict[str, Any]
+) -> None:
+    # Dubs and exports share one status vocabulary and one table; an export's dict adds output_url.
+    answer = TaskProgress.model_validate(
         {"status": status, "run_id": 9, "exception_reason": "WHY", "message": {"detail": "x"}}
     )
-    verdict = judge_export("t-1", answer)
+    verdict = judge("t-1", answer)
     assert verdict.phase is phase
     assert verdict.status == status
     assert verdict.is_final is (phase in (Phase.SUCCEEDED, Phase.FAILED))
@@ -56,6 +60,7 @@ def test_camb_status_table(status: str, phase: Phase, error: type | None) -> Non
         "run_id": 9,
         "exception_reason": "WHY",
         "message": {"detail": "x"},
+        **extra,
     }
     if error is None:
         assert verdict.error is None
@@ -69,7 +74,7 @@ def test_camb_status_table(status: str, phase: Phase, error: type | None) -> Non
 
 def test_camb_bare_string_answer_is_judged_too() -> None:
     verdict = judge_export(
-        "t-2", AltFormatTaskStatus.model_validate(sample("camb_alt_format_status_bare.json"))
+        "t-2", TaskProgress.model_validate(sample("camb_alt_format_status_bare.json"))
     )
     assert verdict.phase is Phase.WAITING
     assert verdict.result["task_id"] == "t-2"
@@ -125,7 +130,7 @@ def test_blendvision_result_keeps_decimals_as_normalized_strings() -> None:
 
 
 def test_remote_errors_pickle_with_their_fields() -> None:
-    verdict = judge_export("t-1", AltFormatTaskStatus(status="PAYMENT_REQUIRED", exception_reason="R"))  # type: ignore[arg-type]
+    verdict = judge_export("t-1", TaskProgress(status="PAYMENT_REQUIRED", exception_reason="R"))  # type: ignore[arg-type]
     assert verdict.error is not None
     copy = pickle.loads(pickle.dumps(verdict.error))
     assert type(copy) is PaymentRequiredError
