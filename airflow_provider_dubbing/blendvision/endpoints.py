@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -9,11 +10,13 @@ from pydantic import TypeAdapter
 from airflow_provider_dubbing.blendvision.models import (
     DubbingJob,
     DubbingJobEnvelope,
+    FileDownloadLink,
     NewDubbingJob,
     RpcStatus,
 )
 from airflow_provider_dubbing.client.call import ApiCall
 from airflow_provider_dubbing.client.config import Secret, ServiceSpec
+from airflow_provider_dubbing.client.errors import InvalidInputError
 from airflow_provider_dubbing.client.inputs import require_id, validate_input
 
 DEFAULT_BASE_URL = "https://api.one.blendvision.com"
@@ -92,6 +95,48 @@ def create_dubbing_job(
         parse=_job,
         label="POST /bv/cms/v1/dubbing-jobs",
     )
+
+
+def download_link(file_id: str) -> ApiCall[FileDownloadLink]:
+    """``POST /bv/cms/v1/library/files/{id}:download``: a presigned link to one library file.
+
+    The POST creates nothing, but it is retried as any POST is: only when the request
+    surely never reached the server.
+    """
+    return ApiCall(
+        service=SERVICE,
+        method="POST",
+        path=("bv", "cms", "v1", "library", "files", require_id("file_id", file_id)),
+        verb="download",
+        json_body={},
+        parse=FileDownloadLink.model_validate,
+        label="POST /bv/cms/v1/library/files/{id}:download",
+    )
+
+
+def check_file_ids(file_ids: Any, field_name: str = "file_ids") -> list[str]:
+    """``file_ids`` (one library file id, or a list of them) as a non-empty list of checked ids.
+
+    :raises InvalidInputError: naming ``file_ids`` (or ``file_ids[i]``) when the value is
+        empty, not a string or list, or an id in it is blank or malformed.
+    """
+    if isinstance(file_ids, (str, int)) and not isinstance(file_ids, bool):
+        text = str(file_ids).strip()
+        if text.startswith("[") and text.endswith("]"):
+            raise InvalidInputError(
+                field_name,
+                f"is a list rendered as text ({text[:60]!r}); pass the XComArg itself, or set the "
+                "DAG's render_template_as_native_obj=True",
+            )
+        return [require_id(field_name, file_ids)]
+    if not isinstance(file_ids, Sequence) or isinstance(file_ids, (bytes, bytearray)):
+        raise InvalidInputError(
+            field_name, f"must be a library file id or a list of them, got {type(file_ids).__name__}"
+        )
+    ids = [require_id(f"{field_name}[{i}]", value) for i, value in enumerate(file_ids)]
+    if not ids:
+        raise InvalidInputError(field_name, "must not be empty: give at least one library file id")
+    return ids
 
 
 def get_accounts() -> ApiCall[dict[str, Any]]:

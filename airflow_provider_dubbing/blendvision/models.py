@@ -1,4 +1,5 @@
-"""Pydantic models of BlendVision One's dubbing jobs: what we send and what comes back.
+"""Pydantic models of BlendVision One's dubbing jobs (what we send and what comes back)
+and of the download link of a library file (a job's output).
 
 Answers are parsed leniently (unknown fields and enum values are kept, never fatal);
 a new job is checked strictly, so a typo fails before any request.
@@ -10,10 +11,11 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from airflow_provider_dubbing.blendvision.decimals import GoogleDecimal
 from airflow_provider_dubbing.client.enums import OpenStrEnum
+from airflow_provider_dubbing.client.urls import shown_url
 
 
 class DubbingSourceType(OpenStrEnum):
@@ -193,6 +195,41 @@ class NewDubbingJob(BaseModel):
         if self.interval_sec is not None:
             job["interval_sec"] = self.interval_sec.model_dump(mode="json", exclude_none=True)
         return {"dubbing_job": job}
+
+
+class FileDownloadLink(BaseModel):
+    """A presigned link to a library file, as ``POST /bv/cms/v1/library/files/{id}:download`` answers it.
+
+    ``download_uri`` is a short-lived credential for the file (until ``expiration_time``):
+    it goes into a task's result, but messages show it only through :func:`.shown_url`,
+    and the model's ``repr`` leaves it out.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    download_uri: str = Field(repr=False)
+    download_filename: str = ""
+    expiration_time: AwareDatetime | None = None
+
+    def to_result(self, lang_code: str | None = None) -> dict[str, Any]:
+        """The JSON-safe dict a task returns: ``id``, ``lang_code`` (the job output's
+        language, None when not known), ``download_uri``, ``download_filename`` and
+        ``expiration_time`` (ISO 8601, ``Z`` for UTC; None when the answer had none)."""
+        dumped = self.model_dump(
+            mode="json", include={"download_uri", "download_filename", "expiration_time"}
+        )
+        return {"id": self.id, "lang_code": lang_code, **dumped}
+
+    def describe(self, lang_code: str | None = None) -> str:
+        """One log line about the link, the URI without its signing query string."""
+        language = f" ({lang_code})" if lang_code else ""
+        expires = (
+            f"expires {self.expiration_time.isoformat()}"
+            if self.expiration_time
+            else "no expiration time given"
+        )
+        return f"download link for file {self.id!r}{language}: {shown_url(self.download_uri)} {expires}"
 
 
 class RpcStatus(BaseModel):

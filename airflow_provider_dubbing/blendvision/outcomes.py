@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_dubbing.blendvision.endpoints import SERVICE
@@ -28,6 +29,19 @@ def job_result(job: DubbingJob) -> dict[str, Any]:
     """The JSON-safe dict a task returns: the API's ``dubbing_job`` object, decimals as
     normalized strings and ``created_at`` as an ISO 8601 string (UTC, ``Z``)."""
     return job.model_dump(mode="json")
+
+
+def downloadable_files(result: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """``(file id, lang_code)`` of each output of a job's dict (:func:`job_result`) that
+    names a file, in order; none unless the job succeeded (only then are the files whole)."""
+    if result.get("status") != DubbingStatus.DUBBING_STATUS_SUCCEEDED.value:
+        return []
+    outputs = result.get("outputs") or []
+    return [
+        (str(output["id"]), output.get("lang_code"))
+        for output in outputs
+        if isinstance(output, Mapping) and output.get("id")
+    ]
 
 
 def judge_job(job: DubbingJob) -> Verdict:

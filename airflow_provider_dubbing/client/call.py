@@ -10,6 +10,7 @@ the sync and async clients share every decision and differ only in how they send
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -35,6 +36,8 @@ T = TypeVar("T")
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Enough of a body to explain an error, not so much that a log line becomes a page.
 _MAX_ERROR_TEXT = 500
+# A gRPC-gateway verb as the APIs spell them (``download``, ``complete-upload``).
+_VERB = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 MAX_RESPONSE_BYTES = 1024 * 1024
 """The most of an answer the client reads. Every answer of both APIs is a few hundred
 bytes; a megabyte is a wrong endpoint or a broken proxy, and must not fill a triggerer's memory."""
@@ -46,6 +49,10 @@ class ApiCall(Generic[T]):
 
     :param path: path segments below the base URL; every segment, ids included, is
         percent-encoded as one segment, so an id can never reach another path.
+    :param verb: a gRPC-gateway custom verb (``download`` makes ``.../{id}:download``),
+        appended after the last segment as written: only the verb's own colon reaches the
+        server unencoded, while a ``:`` inside an id stays ``%3A``. It is code, never input,
+        so it is checked to be a plain word when the call is built.
     :param parse: turns the decoded JSON body into the result (a pydantic validator).
     :param label: how messages name the call, e.g. ``GET dub-alt-format/{task_id}``.
     """
@@ -57,6 +64,13 @@ class ApiCall(Generic[T]):
     label: str
     query: Mapping[str, str | int] = field(default_factory=dict)
     json_body: Any = None
+    verb: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.verb is not None and not _VERB.fullmatch(self.verb):
+            raise ValueError(f"a custom verb is a word of letters, digits and '-', got {self.verb!r}")
+        if self.verb is not None and not self.path:
+            raise ValueError("a custom verb needs a path segment to follow")
 
     @property
     def idempotent(self) -> bool:
@@ -82,8 +96,13 @@ def encode_segment(segment: str) -> str:
 
 
 def build_url(base_url: str, call: ApiCall[Any]) -> str:
-    """The full URL of ``call`` below ``base_url`` (which may carry a path prefix)."""
-    return base_url.rstrip("/") + "/" + "/".join(encode_segment(s) for s in call.path)
+    """The full URL of ``call`` below ``base_url`` (which may carry a path prefix).
+
+    A custom verb follows the last (encoded) segment after a literal ``:``; every ``:``
+    an id holds was encoded to ``%3A``, so the verb's is the only one in the last segment.
+    """
+    url = base_url.rstrip("/") + "/" + "/".join(encode_segment(s) for s in call.path)
+    return url if call.verb is None else f"{url}:{call.verb}"
 
 
 def build_request(config: ClientConfig, call: ApiCall[Any]) -> httpx.Request:

@@ -1,4 +1,4 @@
-"""The BlendVision One hook: CMS dubbing jobs."""
+"""The BlendVision One hook: CMS dubbing jobs and download links of library files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.blendvision import endpoints
-from airflow_provider_dubbing.blendvision.models import DubbingJob
+from airflow_provider_dubbing.blendvision.models import DubbingJob, FileDownloadLink
 from airflow_provider_dubbing.blendvision.outcomes import judge_job
 from airflow_provider_dubbing.client.call import ApiCall
 from airflow_provider_dubbing.client.outcome import Verdict
@@ -133,6 +133,21 @@ class BlendVisionHook(DubbingHook):
                 source_type, source_id, source_lang_code, target_lang_code, interval_sec
             )
         )
+
+    def get_download_link(self, file_id: str) -> FileDownloadLink:
+        """Get a presigned, short-lived link to a file of the library (a job output's ``id``).
+
+        ``download_uri`` is a credential for the file until ``expiration_time``: show it
+        only through :func:`.shown_url`.
+
+        :param file_id: the library file's id.
+        :return: the link: ``id``, ``download_uri``, ``download_filename``, ``expiration_time``.
+        """
+        return self._request(endpoints.download_link(file_id))
+
+    async def aget_download_link(self, file_id: str) -> FileDownloadLink:
+        """Async twin of :meth:`get_download_link`, with the same parameters."""
+        return await self._arequest(endpoints.download_link(file_id))
 
     def dubbing_job_console_url(self, job_id: str) -> str:
         """The job's page in the BlendVision One console: the connection's ``console_url``

@@ -1,4 +1,5 @@
-"""Operators for BlendVision One dubbing jobs: read one, or create one and wait for it."""
+"""Operators for BlendVision One dubbing jobs (read one, or create one and wait for it)
+and for download links of library files (a job's outputs)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,20 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
+from airflow_provider_dubbing._compat import BaseOperator
 from airflow_provider_dubbing.blendvision import endpoints
-from airflow_provider_dubbing.blendvision.outcomes import judge_job
+from airflow_provider_dubbing.blendvision.outcomes import downloadable_files, judge_job
+from airflow_provider_dubbing.client.errors import DubbingError, InvalidInputError
 from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.links.blendvision import CONSOLE_URL_XCOM_KEY, BlendVisionDubbingJobLink
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
+from airflow_provider_dubbing.task_failures import failure_for_call
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
+from airflow_provider_dubbing.waiting import DubbingTaskMixin
+
+DOWNLOAD_LINKS_KEY = "download_links"
+"""The key of the returned dict under which a succeeded job's download links go."""
 
 
 def _publish_console_url(context: Any, hook: BlendVisionHook, job_id: str | None) -> None:
@@ -20,19 +28,57 @@ def _publish_console_url(context: Any, hook: BlendVisionHook, job_id: str | None
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=hook.dubbing_job_console_url(job_id))
 
 
+def _download_links(
+    task: Any, hook: BlendVisionHook, files: Sequence[tuple[str, str | None]]
+) -> list[dict[str, Any]]:
+    """One link dict per ``(file id, lang_code)``, each logged with its URI's query string left out.
+
+    A failed request fails the task as any other failed call does: a refusal (404, 403)
+    at once, a service that may heal through the task's retries.
+    """
+    links = []
+    for file_id, lang_code in files:
+        try:
+            link = hook.get_download_link(file_id)
+        except DubbingError as exc:
+            raise failure_for_call(
+                exc, conn_id=hook.blendvision_conn_id, what=f"the download link of library file {file_id!r}"
+            ) from exc
+        task.log.info("%s", link.describe(lang_code))
+        links.append(link.to_result(lang_code))
+    return links
+
+
+def _with_download_links(task: Any, hook: BlendVisionHook, result: dict[str, Any]) -> dict[str, Any]:
+    if not task.download_links:
+        return result
+    return {**result, DOWNLOAD_LINKS_KEY: _download_links(task, hook, downloadable_files(result))}
+
+
 class BlendVisionGetDubbingJobOperator(DubbingReadOperator):
     """Reads a BlendVision One dubbing job and returns it as a dict.
 
     The return value (XCom) is the API's ``dubbing_job`` object, the same dict
     :class:`.BlendVisionDubbingJobSensor` returns (``id``, ``status``, ``outputs`` with the
-    dubbed file ids, ``interval_sec`` with decimal strings, ``created_at`` in ISO 8601).
+    dubbed file ids, ``interval_sec`` with decimal strings, ``created_at`` in ISO 8601),
+    plus ``download_links`` unless ``download_links=False`` (see below).
     ``DUBBING_STATUS_FAILED`` fails the task without retries (:class:`.DubbingJobFailed`,
     naming every reason) unless ``fail_on_failure=False``; a job still running returns
     normally. The task's extra link opens the job in the BlendVision One console.
 
+    ``download_links`` is a list with one dict per output that names a file:
+    ``{"id", "lang_code", "download_uri", "download_filename", "expiration_time"}``
+    (``expiration_time`` in ISO 8601). Each ``download_uri`` is presigned and short-lived:
+    a credential for the file, for the next task to fetch it soon, and logged without its
+    query string. The list is empty, and no link is asked for, unless the job succeeded;
+    with ``download_links=False`` the key is absent. A failed link request fails the task
+    as a failed read does.
+
     :param dubbing_job_id: the job's id (templated).
     :param blendvision_conn_id: the Airflow connection of type ``blendvision`` (templated).
     :param fail_on_failure: fail on ``DUBBING_STATUS_FAILED`` (default True).
+    :param download_links: get a download link for each output file of a succeeded job
+        (default True).
     """
 
     template_fields: Sequence[str] = ("dubbing_job_id", "blendvision_conn_id")
@@ -45,11 +91,13 @@ class BlendVisionGetDubbingJobOperator(DubbingReadOperator):
         *,
         dubbing_job_id: str,
         blendvision_conn_id: str = BlendVisionHook.default_conn_name,
+        download_links: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.dubbing_job_id = dubbing_job_id
         self.blendvision_conn_id = blendvision_conn_id
+        self.download_links = download_links
 
     @cached_property
     def hook(self) -> BlendVisionHook:
@@ -62,15 +110,21 @@ class BlendVisionGetDubbingJobOperator(DubbingReadOperator):
     def publish(self, context: Any) -> None:
         _publish_console_url(context, self.hook, self.dubbing_job_id)
 
+    def returned(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The job's dict, with ``download_links`` unless the option is off."""
+        return _with_download_links(self, self.hook, result)
+
 
 class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
     """Creates a BlendVision One dubbing job and, by default, waits until it succeeds.
 
     Returns (XCom) the job as the same dict :class:`.BlendVisionGetDubbingJobOperator`
-    returns: the final job when it waited (``outputs[0].id`` is the dubbed file), the new
-    job (``DUBBING_STATUS_CREATED``) with ``wait_for_completion=False``. The new job's id
-    is also pushed at once under the XCom key ``dubbing_job_id``, and the task's extra
-    link opens it in the BlendVision One console.
+    returns: the final job when it waited (``outputs[0].id`` is the dubbed file, and
+    ``download_links`` holds a presigned link to it), the new job
+    (``DUBBING_STATUS_CREATED``, ``download_links`` empty) with
+    ``wait_for_completion=False``. ``download_links=False`` leaves the key out and asks
+    for no link. The new job's id is also pushed at once under the XCom key
+    ``dubbing_job_id``, and the task's extra link opens it in the BlendVision One console.
 
     The arguments are checked before any request. A job that fails
     (``DUBBING_STATUS_FAILED``) fails the task with :class:`.RemoteJobFailedError`, so its
@@ -84,6 +138,9 @@ class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
     :param target_lang_code: the language to dub into, in the same form (templated).
     :param interval_sec: optional ``(start, end)`` in seconds, decimal strings or numbers (templated).
     :param blendvision_conn_id: the Airflow connection of type ``blendvision`` (templated).
+    :param download_links: get a download link for each output file once the job
+        succeeded (default True); a failed link request fails the try, and a retry
+        reattaches to the succeeded job rather than creating another.
 
     The waiting parameters are those of :class:`.DubbingStartOperator`.
     """
@@ -109,6 +166,7 @@ class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
         target_lang_code: str,
         interval_sec: Any = None,
         blendvision_conn_id: str = BlendVisionHook.default_conn_name,
+        download_links: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -118,6 +176,7 @@ class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
         self.target_lang_code = target_lang_code
         self.interval_sec = interval_sec
         self.blendvision_conn_id = blendvision_conn_id
+        self.download_links = download_links
         self.dubbing_job_id: str | None = None
 
     @cached_property
@@ -148,3 +207,69 @@ class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
     def publish(self, context: Any) -> None:
         super().publish(context)
         _publish_console_url(context, self.hook, self.dubbing_job_id)
+
+    def returned(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The job's dict, with ``download_links`` unless the option is off."""
+        return _with_download_links(self, self.hook, result)
+
+
+class BlendVisionGetDownloadLinksOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
+    """Gets a presigned download link for each of some BlendVision One library files.
+
+    Returns (XCom) a list with one dict per id, in order: ``{"id", "lang_code",
+    "download_uri", "download_filename", "expiration_time"}``, the shape of a job's
+    ``download_links`` with ``lang_code`` None (a file id alone does not say its
+    language). Each ``download_uri`` is presigned and short-lived: a credential for the
+    file, for the next task to fetch it soon, and logged without its query string.
+
+    ``file_ids`` takes ids from upstream tasks, e.g.
+    ``file_ids="{{ ti.xcom_pull('create_job')['outputs'][0]['id'] }}"``, or maps over an
+    upstream list with ``.partial(...).expand(file_ids=XComArg)``. An empty list or a
+    blank id is refused before any request, naming the field (:class:`.InvalidInputError`
+    when the DAG is parsed for a literal value, :class:`.DubbingRequestRefused` when a
+    templated one renders so). A failed link request fails the task as a failed read does.
+
+    :param file_ids: one library file id (a job output's ``id``) or a list of them (templated).
+    :param blendvision_conn_id: the Airflow connection of type ``blendvision`` (templated).
+    """
+
+    template_fields: Sequence[str] = ("file_ids", "blendvision_conn_id")
+    service_name = endpoints.SERVICE.name
+    noun = "library file"
+    object_kwarg_names = ("file_ids", "blendvision_conn_id")
+
+    def __init__(
+        self,
+        *,
+        file_ids: str | Sequence[str],
+        blendvision_conn_id: str = BlendVisionHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.file_ids = file_ids
+        self.blendvision_conn_id = blendvision_conn_id
+        if _is_literal(file_ids):
+            # A blank or empty literal fails the DAG's import, naming the field.
+            endpoints.check_file_ids(file_ids)
+
+    @cached_property
+    def hook(self) -> BlendVisionHook:
+        """The hook of ``blendvision_conn_id``."""
+        return BlendVisionHook(self.blendvision_conn_id)
+
+    def execute(self, context: Any) -> list[dict[str, Any]]:
+        """Check the ids, then get and return one link per id."""
+        try:
+            file_ids = endpoints.check_file_ids(self.file_ids)
+        except InvalidInputError as exc:
+            raise failure_for_call(exc, conn_id=self.conn_id, what="download links") from None
+        return _download_links(self, self.hook, [(file_id, None) for file_id in file_ids])
+
+
+def _is_literal(value: Any) -> bool:
+    """Whether ``value`` is written in the DAG file, not a template or an upstream result."""
+    if isinstance(value, str):
+        return "{{" not in value
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, str) and "{{" not in v for v in value)
+    return False
