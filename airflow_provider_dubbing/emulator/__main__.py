@@ -19,6 +19,9 @@ from airflow_provider_dubbing.emulator.settings import (
     ENV_BV_ORG,
     ENV_BV_TOKEN,
     ENV_CAMB_KEY,
+    ENV_EXPORT_ANSWER,
+    ENV_FILE_URL_TTL,
+    EXPORT_ANSWERS,
     EmulatorSettings,
 )
 
@@ -43,6 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--processing-polls", type=int, default=None, help="BlendVision PROCESSING answers before SUCCEEDED"
     )
+    parser.add_argument(
+        "--export-answer",
+        choices=EXPORT_ANSWERS,
+        default=None,
+        help=(
+            "how an export of an unscripted run answers: mix (audio formats output_url, video formats "
+            f"task_id), output_url or task_id (default: {ENV_EXPORT_ANSWER}, else mix)"
+        ),
+    )
+    parser.add_argument(
+        "--file-url-ttl",
+        type=int,
+        default=None,
+        help=f"seconds a presigned file URL stays valid (default: {ENV_FILE_URL_TTL}, else 3600)",
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of API requests faulted (0..1)")
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draw")
     parser.add_argument(
@@ -62,7 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = EmulatorSettings.from_env(
-            pending_polls=args.pending_polls, processing_polls=args.processing_polls
+            pending_polls=args.pending_polls,
+            processing_polls=args.processing_polls,
+            export_answer=args.export_answer,
+            file_url_ttl=args.file_url_ttl,
         )
         server = EmulatorServer(host=args.host, port=args.port, settings=settings)
     except ValueError as exc:

@@ -58,8 +58,38 @@ def _camb_run(call: Call, body: Any) -> Answer:
     raw_run_id = call.params["run_id"]
     if not _INTEGER.fullmatch(raw_run_id):
         return _bad(f"run_id must be an integer, got {raw_run_id!r}")
-    steps = call.state.script_camb_run(int(raw_run_id), body)
-    return Answer(200, {"run_id": int(raw_run_id), "steps": len(steps)})
+    run_id = int(raw_run_id)
+    steps = call.state.script_camb_run(run_id, body)
+    return Answer(200, {"run_id": run_id, "answer": call.state.camb_run_answers[run_id], "steps": len(steps)})
+
+
+@_admin
+def _camb_dub(call: Call, body: Any) -> Answer:
+    task = call.state.script_camb_dub(call.params["task_id"], body)
+    return Answer(
+        200,
+        {
+            "task_id": task.task_id,
+            "run_id": task.run_id,
+            "target_languages": task.target_languages,
+            "steps": len(task.script),
+        },
+    )
+
+
+@_admin
+def _camb_video(call: Call, body: Any) -> Answer:
+    script = call.state.script_camb_video(body)
+    return Answer(200, {"video_url": body["video_url"], "steps": len(script.steps)})
+
+
+@_admin
+def _camb_result(call: Call, body: Any) -> Answer:
+    raw_run_id = call.params["run_id"]
+    if not _INTEGER.fullmatch(raw_run_id):
+        return _bad(f"run_id must be an integer, got {raw_run_id!r}")
+    options = call.state.script_camb_result(int(raw_run_id), body)
+    return Answer(200, {"run_id": int(raw_run_id), **options})
 
 
 @_admin
@@ -107,6 +137,9 @@ def _health(call: Call) -> Answer:
 ROUTES = (
     Route("PUT", f"{PREFIX}/camb/tasks/{{task_id}}", _camb_task, None),
     Route("PUT", f"{PREFIX}/camb/runs/{{run_id}}", _camb_run, None),
+    Route("PUT", f"{PREFIX}/camb/dubs/{{task_id}}", _camb_dub, None),
+    Route("PUT", f"{PREFIX}/camb/videos", _camb_video, None),
+    Route("PUT", f"{PREFIX}/camb/results/{{run_id}}", _camb_result, None),
     Route("PUT", f"{PREFIX}/blendvision/jobs/{{job_id}}", _blendvision_job, None),
     Route("PUT", f"{PREFIX}/blendvision/sources/{{source_id}}", _blendvision_source, None),
     Route("GET", f"{PREFIX}/faults", _get_faults, None),

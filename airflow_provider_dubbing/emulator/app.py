@@ -1,6 +1,8 @@
 """The aiohttp application: one handler that routes, applies faults, checks credentials and logs.
 
 A fault replaces the real handling (a faulted poll does not advance its script); ``slow`` answers late.
+The admin API (``/_emulator``) and the file host (``/_files``) are answered directly: no credentials,
+no faults, not counted.
 """
 
 from __future__ import annotations
@@ -8,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from urllib.parse import unquote
 
 from aiohttp import web
 
-from airflow_provider_dubbing.emulator import admin_routes, blendvision_routes, camb_routes
+from airflow_provider_dubbing.emulator import admin_routes, blendvision_routes, camb_routes, files
 from airflow_provider_dubbing.emulator.faults import Fault
-from airflow_provider_dubbing.emulator.routing import Answer, Api, Call, Resolution, Router, decode_segments
+from airflow_provider_dubbing.emulator.routing import Answer, Api, Call, Resolution, Router, raw_segments
 from airflow_provider_dubbing.emulator.state import EmulatorState
 
 logger = logging.getLogger("airflow_provider_dubbing.emulator")
@@ -45,7 +48,17 @@ class Dispatcher:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request: admin directly; API requests through faults and credentials."""
         raw_path = request.raw_path.partition("?")[0]
-        segments = decode_segments(raw_path)
+        segments = raw_segments(raw_path)
+        first = unquote(segments[0]) if segments else ""
+        if first == files.PREFIX.lstrip("/"):
+            served = files.serve(request.method, raw_path, request.query, self.state.now())
+            logger.debug("files %s %s -> %d", request.method, raw_path, served.status)
+            return web.Response(
+                status=served.status,
+                body=served.body,
+                content_type=served.content_type,
+                headers=served.headers,
+            )
         resolution = ROUTER.resolve(request.method, segments)
         call = Call(
             method=request.method,
@@ -55,8 +68,8 @@ class Dispatcher:
             headers=request.headers,
             body=await request.read(),
             state=self.state,
+            origin=f"{request.scheme}://{request.host}",
         )
-        first = segments[0] if segments else ""
         if first == admin_routes.PREFIX.lstrip("/"):
             answer = _serve(resolution, call, admin_routes.ADMIN)
             logger.debug("admin %s %s -> %d", request.method, raw_path, answer.status)

@@ -1,4 +1,4 @@
-"""The fake BlendVision One API: the caller's account and CMS dubbing jobs.
+"""The fake BlendVision One API: the caller's account, CMS dubbing jobs, and download links of their outputs.
 
 Errors are ``google.rpc.Status`` bodies: ``{"code": <gRPC code>, "message": ..., "details": [...]}``.
 """
@@ -67,8 +67,25 @@ def _get_job(call: Call) -> Answer:
     return Answer(200, answer)
 
 
+def _download(call: Call) -> Answer:
+    if call.body.strip():
+        try:
+            body = call.json()
+        except ValueError:
+            return _error(400, "the request body is not valid JSON")
+        if not isinstance(body, dict):
+            return _error(400, "the request body must be a JSON object")
+    file_id = call.params["id"]
+    answer = call.state.blendvision_download(file_id, call.origin)
+    if answer is None:
+        return _error(404, f"file {file_id} not found")
+    return Answer(200, answer)
+
+
 ROUTES = (
     Route("GET", "/bv/account/v1/accounts", _account, BLENDVISION),
     Route("POST", "/bv/cms/v1/dubbing-jobs", _create_job, BLENDVISION),
     Route("GET", "/bv/cms/v1/dubbing-jobs/{id}", _get_job, BLENDVISION),
+    # A gRPC-gateway custom verb: the id is one encoded segment, ":download" follows it unencoded.
+    Route("POST", "/bv/cms/v1/library/files/{id}:download", _download, BLENDVISION),
 )

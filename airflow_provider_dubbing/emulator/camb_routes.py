@@ -1,4 +1,4 @@
-"""The fake CAMB.AI API under ``/apis``: languages, alt-format exports and their status.
+"""The fake CAMB.AI API under ``/apis``: languages, dubs and their results, alt-format exports.
 
 Errors look like FastAPI's: ``{"detail": "..."}``, or a list of ``loc``/``msg``/``type`` for 422.
 """
@@ -6,9 +6,9 @@ Errors look like FastAPI's: ``{"detail": "..."}``, or a list of ``loc``/``msg``/
 from __future__ import annotations
 
 import hmac
-import re
 from typing import Any
 
+from airflow_provider_dubbing.emulator.camb_checks import INTEGER, LOCALE_TAG, check_new_dub, invalid
 from airflow_provider_dubbing.emulator.routing import Answer, Api, Call, Route
 
 PREFIX = "/apis"
@@ -20,9 +20,7 @@ LANGUAGES = (
     {"id": 76, "language": "French", "short_name": "fr-fr"},
     {"id": 88, "language": "Japanese", "short_name": "ja-jp"},
 )
-
-_INTEGER = re.compile(r"-?[0-9]+")
-_LOCALE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+_NOT_AN_INTEGER = "value is not a valid integer"
 
 
 def _error(status: int, message: str) -> Answer:
@@ -40,10 +38,6 @@ def _authenticate(call: Call) -> Answer | None:
 CAMB = Api(name="camb", authenticate=_authenticate, error=_error)
 
 
-def _invalid(loc: list[str], msg: str, kind: str) -> dict[str, Any]:
-    return {"loc": loc, "msg": msg, "type": kind}
-
-
 def _languages(call: Call) -> Answer:
     return Answer(200, [dict(language) for language in LANGUAGES])
 
@@ -51,19 +45,19 @@ def _languages(call: Call) -> Answer:
 def _create_export(call: Call) -> Answer:
     problems: list[dict[str, Any]] = []
     raw_run_id = call.params["run_id"]
-    if not _INTEGER.fullmatch(raw_run_id):
-        problems.append(_invalid(["path", "run_id"], "value is not a valid integer", "type_error.integer"))
+    if not INTEGER.fullmatch(raw_run_id):
+        problems.append(invalid(["path", "run_id"], _NOT_AN_INTEGER, "type_error.integer"))
     raw_language = call.params["language"]
     language: int | str = raw_language
-    if _INTEGER.fullmatch(raw_language):
+    if INTEGER.fullmatch(raw_language):
         language = int(raw_language)
         if language <= 0:
             problems.append(
-                _invalid(["path", "language"], "a language id is a positive integer", "value_error")
+                invalid(["path", "language"], "a language id is a positive integer", "value_error")
             )
-    elif not _LOCALE_TAG.fullmatch(raw_language):
+    elif not LOCALE_TAG.fullmatch(raw_language):
         problems.append(
-            _invalid(
+            invalid(
                 ["path", "language"], "must be a language id or a locale tag such as es-ES", "value_error"
             )
         )
@@ -71,13 +65,13 @@ def _create_export(call: Call) -> Answer:
     try:
         body = call.json() if call.body else None
     except ValueError:
-        problems.append(_invalid(["body"], "the body is not valid JSON", "value_error.jsondecode"))
+        problems.append(invalid(["body"], "the body is not valid JSON", "value_error.jsondecode"))
     else:
         if not isinstance(body, dict) or "output_format" not in body:
-            problems.append(_invalid(["body", "output_format"], "field required", "value_error.missing"))
+            problems.append(invalid(["body", "output_format"], "field required", "value_error.missing"))
         elif body["output_format"] not in OUTPUT_FORMATS:
             problems.append(
-                _invalid(
+                invalid(
                     ["body", "output_format"],
                     f"value is not a valid enumeration member; permitted: {', '.join(OUTPUT_FORMATS)}",
                     "type_error.enum",
@@ -87,17 +81,23 @@ def _create_export(call: Call) -> Answer:
             output_format = body["output_format"]
     if problems or output_format is None:
         return Answer(422, {"detail": problems})
-    task = call.state.create_camb_task(int(raw_run_id), language, output_format, commit=call.commit)
-    return Answer(200, {"task_id": task.task_id})
+    answer = call.state.create_camb_export(
+        int(raw_run_id), language, output_format, call.origin, commit=call.commit
+    )
+    return Answer(200, answer)
+
+
+def _bad_run_id_query(call: Call) -> Answer | None:
+    run_id = call.query.get("run_id")
+    if run_id is not None and not INTEGER.fullmatch(run_id):
+        return Answer(422, {"detail": [invalid(["query", "run_id"], _NOT_AN_INTEGER, "type_error.integer")]})
+    return None
 
 
 def _task_status(call: Call) -> Answer:
-    run_id = call.query.get("run_id")
-    if run_id is not None and not _INTEGER.fullmatch(run_id):
-        return Answer(
-            422,
-            {"detail": [_invalid(["query", "run_id"], "value is not a valid integer", "type_error.integer")]},
-        )
+    bad = _bad_run_id_query(call)
+    if bad is not None:
+        return bad
     task_id = call.params["task_id"]
     answer = call.state.poll_camb_task(task_id, commit=call.commit)
     if answer is None:
@@ -105,9 +105,47 @@ def _task_status(call: Call) -> Answer:
     return Answer(200, answer)
 
 
+def _create_dub(call: Call) -> Answer:
+    try:
+        body = call.json()
+    except ValueError:
+        return Answer(
+            422, {"detail": [invalid(["body"], "the body is not valid JSON", "value_error.jsondecode")]}
+        )
+    fields, problems = check_new_dub(body)
+    if problems:
+        return Answer(422, {"detail": problems})
+    task = call.state.create_camb_dub(fields["video_url"], fields["target_languages"], commit=call.commit)
+    return Answer(200, {"task_id": task.task_id})
+
+
+def _dub_status(call: Call) -> Answer:
+    bad = _bad_run_id_query(call)
+    if bad is not None:
+        return bad
+    task_id = call.params["task_id"]
+    answer = call.state.poll_camb_dub(task_id, commit=call.commit)
+    if answer is None:
+        return _error(404, f"Task {task_id} not found")
+    return Answer(200, answer)
+
+
+def _dub_result(call: Call) -> Answer:
+    raw_run_id = call.params["run_id"]
+    if not INTEGER.fullmatch(raw_run_id):
+        return Answer(422, {"detail": [invalid(["path", "run_id"], _NOT_AN_INTEGER, "type_error.integer")]})
+    result = call.state.camb_dub_result(int(raw_run_id), call.origin)
+    if result is None:
+        return _error(404, f"Run {raw_run_id} not found or not finished")
+    return Answer(200, result)
+
+
 ROUTES = (
     Route("GET", f"{PREFIX}/source-languages", _languages, CAMB),
     Route("GET", f"{PREFIX}/target-languages", _languages, CAMB),
+    Route("POST", f"{PREFIX}/dub", _create_dub, CAMB),
+    Route("GET", f"{PREFIX}/dub/{{task_id}}", _dub_status, CAMB),
+    Route("GET", f"{PREFIX}/dub-result/{{run_id}}", _dub_result, CAMB),
     Route("POST", f"{PREFIX}/dub-alt-format/{{run_id}}/{{language}}", _create_export, CAMB),
     Route("GET", f"{PREFIX}/dub-alt-format/{{task_id}}", _task_status, CAMB),
 )

@@ -1,6 +1,9 @@
-"""The emulator's own router, matching routes on percent-DECODED path segments.
+"""The emulator's own router, matching routes on the RAW path's segments, each decoded on its own.
 
 aiohttp would match the decoded path, where ``a%2Fb`` is two segments; here an encoded id stays one.
+A template segment ``{id}:verb`` is a gRPC-gateway custom verb: the raw segment is split at its
+last unencoded ``:`` before the id is decoded, so ``abc:download`` matches and ``abc%3Adownload``
+(an id holding a colon, and no verb) does not.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class Call:
     """What a handler sees of one request.
 
     :param params: the route's path parameters, percent-decoded.
+    :param origin: ``scheme://host[:port]`` as the client reached the emulator (its ``Host``
+        header), for URLs that point back at it.
     :param commit: false when the request is faulted: answer as usual, change nothing.
     """
 
@@ -43,6 +48,7 @@ class Call:
     headers: Mapping[str, str]
     body: bytes
     state: EmulatorState
+    origin: str = "http://127.0.0.1"
     commit: bool = True
 
     def json(self) -> Any:
@@ -70,8 +76,9 @@ class Api:
 class Route:
     """A method and a path template such as ``/apis/dub-alt-format/{task_id}``.
 
-    A ``{name}`` segment matches any one decoded segment. ``api`` is ``None`` for the
-    admin API, which needs no credentials and is never faulted.
+    A ``{name}`` segment matches any one non-empty segment, decoded; ``{name}:verb`` matches
+    a raw segment ending in an unencoded ``:verb``. ``api`` is ``None`` for the admin API,
+    which needs no credentials and is never faulted.
     """
 
     method: str
@@ -90,14 +97,20 @@ class Route:
         return tuple(self.template.split("/")[1:])
 
     def match(self, segments: Sequence[str]) -> dict[str, str] | None:
-        """The path parameters when ``segments`` fit the template, else ``None``."""
+        """The decoded path parameters when the raw ``segments`` fit the template, else ``None``."""
         params: dict[str, str] = {}
-        for pattern, segment in zip(self.segments, segments, strict=True):
-            if pattern.startswith("{") and pattern.endswith("}"):
-                if not segment:
+        for pattern, raw in zip(self.segments, segments, strict=True):
+            if pattern.startswith("{"):
+                name, _, verb = pattern[1:].partition("}")
+                if verb:
+                    raw, colon, given = raw.rpartition(":")
+                    if not colon or f":{given}" != verb:
+                        return None
+                value = _decode(raw)
+                if not value:
                     return None
-                params[pattern[1:-1]] = segment
-            elif pattern != segment:
+                params[name] = value
+            elif pattern != _decode(raw):
                 return None
         return params
 
@@ -111,10 +124,13 @@ class Resolution:
     allowed: tuple[str, ...] = ()
 
 
-def decode_segments(raw_path: str) -> list[str]:
-    """The percent-decoded segments of a raw path (query removed), ``a%2Fb`` staying one."""
-    path = raw_path.partition("?")[0]
-    return [unquote(segment, errors="replace") for segment in path.split("/")[1:]]
+def raw_segments(raw_path: str) -> list[str]:
+    """The segments of a raw path (query removed), still percent-encoded: ``a%2Fb`` stays one."""
+    return raw_path.partition("?")[0].split("/")[1:]
+
+
+def _decode(raw_segment: str) -> str:
+    return unquote(raw_segment, errors="replace")
 
 
 class Router:
@@ -126,7 +142,7 @@ class Router:
             self._by_length.setdefault(len(route.segments), []).append(route)
 
     def resolve(self, method: str, segments: Sequence[str]) -> Resolution:
-        """The route for ``method`` and ``segments``, or the methods allowed on that path."""
+        """The route for ``method`` and the raw ``segments``, or the methods allowed on that path."""
         allowed: list[str] = []
         for route in self._by_length.get(len(segments), ()):
             params = route.match(segments)

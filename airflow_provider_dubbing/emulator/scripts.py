@@ -83,12 +83,12 @@ def camb_steps_from_body(
 
     :param other_keys: keys the caller reads itself (e.g. ``run_id``), allowed in ``body``.
     """
-    _check_keys(body, {"steps", *_CAMB_SHORTHAND, *other_keys}, "body")
+    check_keys(body, {"steps", *_CAMB_SHORTHAND, *other_keys}, "body")
     if "steps" in body:
         _refuse_mixing(body, _CAMB_SHORTHAND)
         steps = _step_list(body["steps"])
         for index, step in enumerate(steps):
-            _check_keys(step, CAMB_STEP_KEYS, f"steps[{index}]")
+            check_keys(step, CAMB_STEP_KEYS, f"steps[{index}]")
             if "status" not in step and "raw" not in step:
                 raise ScriptError(f"steps[{index}] needs a 'status' (or a 'raw' answer)")
             if not isinstance(step.get("bare", False), bool):
@@ -118,7 +118,7 @@ def blendvision_steps_from_body(
 
     :param other_keys: keys the caller reads itself (e.g. ``job``), allowed in ``body``.
     """
-    _check_keys(body, {"steps", *_BV_SHORTHAND, *other_keys}, "body")
+    check_keys(body, {"steps", *_BV_SHORTHAND, *other_keys}, "body")
     if "steps" in body:
         _refuse_mixing(body, _BV_SHORTHAND)
         steps = _step_list(body["steps"])
@@ -135,7 +135,8 @@ def blendvision_steps_from_body(
     return [*blendvision_default_steps(processing)[:-1], final]
 
 
-def _check_keys(mapping: Mapping[str, Any], allowed: Collection[str], where: str) -> None:
+def check_keys(mapping: Mapping[str, Any], allowed: Collection[str], where: str) -> None:
+    """Raise :class:`ScriptError` naming any key of ``mapping`` not in ``allowed``."""
     unknown = sorted(set(mapping) - set(allowed))
     if unknown:
         raise ScriptError(

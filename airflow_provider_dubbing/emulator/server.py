@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from airflow_provider_dubbing.emulator.app import build_app
 from airflow_provider_dubbing.emulator.settings import EmulatorSettings
-from airflow_provider_dubbing.emulator.state import EmulatorState
+from airflow_provider_dubbing.emulator.state import EmulatorState, utc_now
 
 T = TypeVar("T")
 
@@ -49,7 +50,7 @@ class EmulatorServer:
     Use as a context manager or call :meth:`start` and :meth:`stop`. The helper methods
     (``script_*``, ``set_faults``, ``queue_faults``, ``stats``, ``reset``) do what the admin
     routes do, in process; they raise ``ValueError`` for a script or fault setting they
-    cannot use.
+    cannot use. :meth:`set_clock` replaces the clock presigned file URLs are dated by.
     """
 
     def __init__(
@@ -188,14 +189,93 @@ class EmulatorServer:
         outcome: str | None = None,
         exception_reason: str | None = None,
         message: Any = _UNSET,
+        answer: str | None = None,
     ) -> None:
-        """Script every export created later from run ``run_id`` (``PUT /_emulator/camb/runs/{id}``)."""
+        """Script every export created later from run ``run_id`` (``PUT /_emulator/camb/runs/{id}``).
+
+        :param answer: ``"task_id"`` (the default: poll through the script) or ``"output_url"``
+            (the file is ready at once; the script is not used).
+        """
         body = _body(
-            steps=steps, pending_polls=pending_polls, outcome=outcome, exception_reason=exception_reason
+            steps=steps,
+            pending_polls=pending_polls,
+            outcome=outcome,
+            exception_reason=exception_reason,
+            answer=answer,
         )
         if message is not _UNSET:
             body["message"] = message
         self.call_in_loop(lambda: self._state.script_camb_run(run_id, body))
+
+    def script_camb_dub(
+        self,
+        task_id: str,
+        steps: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        run_id: int | None = None,
+        target_languages: Sequence[int | str] | None = None,
+        video_url: str | None = None,
+        pending_polls: int | None = None,
+        outcome: str | None = None,
+        exception_reason: str | None = None,
+        message: Any = _UNSET,
+        result_shape: str | None = None,
+        spelling: str | None = None,
+    ) -> None:
+        """Create or replace CAMB.AI dubbing task ``task_id`` (as ``PUT /_emulator/camb/dubs/{id}``).
+
+        Steps and shorthand as :meth:`script_camb_task`. The task finishes as run ``run_id``
+        (a new id when omitted) dubbed into ``target_languages`` (``[54]`` when omitted);
+        ``result_shape`` (``flat`` | ``per_language``) and ``spelling`` (``reference`` | ``sdk``)
+        force the look of that run's ``dub-result``.
+        """
+        body = _body(
+            steps=steps,
+            run_id=run_id,
+            target_languages=None if target_languages is None else list(target_languages),
+            video_url=video_url,
+            pending_polls=pending_polls,
+            outcome=outcome,
+            exception_reason=exception_reason,
+            result_shape=result_shape,
+            spelling=spelling,
+        )
+        if message is not _UNSET:
+            body["message"] = message
+        self.call_in_loop(lambda: self._state.script_camb_dub(task_id, body))
+
+    def script_camb_video(
+        self,
+        video_url: str,
+        steps: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        pending_polls: int | None = None,
+        outcome: str | None = None,
+        exception_reason: str | None = None,
+        message: Any = _UNSET,
+        result_shape: str | None = None,
+        spelling: str | None = None,
+    ) -> None:
+        """Script every dub created later from ``video_url`` (as ``PUT /_emulator/camb/videos``)."""
+        body = _body(
+            video_url=video_url,
+            steps=steps,
+            pending_polls=pending_polls,
+            outcome=outcome,
+            exception_reason=exception_reason,
+            result_shape=result_shape,
+            spelling=spelling,
+        )
+        if message is not _UNSET:
+            body["message"] = message
+        self.call_in_loop(lambda: self._state.script_camb_video(body))
+
+    def script_camb_result(
+        self, run_id: int, *, result_shape: str | None = None, spelling: str | None = None
+    ) -> None:
+        """Force the look of run ``run_id``'s ``dub-result`` (as ``PUT /_emulator/camb/results/{id}``)."""
+        body = _body(result_shape=result_shape, spelling=spelling)
+        self.call_in_loop(lambda: self._state.script_camb_result(run_id, body))
 
     def script_blendvision_job(
         self,
@@ -262,12 +342,23 @@ class EmulatorServer:
         chosen = list(kinds)
         self.call_in_loop(lambda: self._state.faults.enqueue(chosen, retry_after, slow_seconds))
 
+    def set_clock(self, now: Callable[[], datetime] | None) -> None:
+        """Date and check presigned file URLs by ``now()`` (an aware UTC datetime) instead of the
+        real clock; ``None`` (or :meth:`reset`) restores the real one."""
+        clock = utc_now if now is None else now
+
+        def install() -> None:
+            self._state.now = clock
+
+        self.call_in_loop(install)
+
     def stats(self) -> dict[str, Any]:
         """The counters, as ``GET /_emulator/stats`` answers them."""
         return self.call_in_loop(self._state.stats.snapshot)
 
     def reset(self) -> None:
-        """Forget every task, job, script, fault and counter (as ``POST /_emulator/reset``)."""
+        """Forget every task, run, job, file, script, fault and counter, and restore the real clock
+        (as ``POST /_emulator/reset``)."""
         self.call_in_loop(self._state.reset)
 
     def call_in_loop(self, function: Callable[[], T]) -> T:

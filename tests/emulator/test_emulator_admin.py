@@ -20,6 +20,9 @@ def test_health_answers_ok(client: httpx.Client) -> None:
 def test_admin_routes_need_no_credentials_and_are_not_counted(client: httpx.Client) -> None:
     assert client.put("/_emulator/camb/tasks/t", json={}).status_code == 200
     assert client.put("/_emulator/camb/runs/1", json={}).status_code == 200
+    assert client.put("/_emulator/camb/dubs/d", json={}).status_code == 200
+    assert client.put("/_emulator/camb/videos", json={"video_url": "v.mp4"}).status_code == 200
+    assert client.put("/_emulator/camb/results/1", json={}).status_code == 200
     assert client.put("/_emulator/blendvision/jobs/j", json={}).status_code == 200
     assert client.put("/_emulator/blendvision/sources/s", json={}).status_code == 200
     assert client.put("/_emulator/faults", json={"rate": 0}).status_code == 200
@@ -109,7 +112,7 @@ def test_stats_count_api_requests_by_route_polls_creates_and_faults(
     server: EmulatorServer, client: httpx.Client, camb_headers: dict[str, str], bv_headers: dict[str, str]
 ) -> None:
     task_id = client.post(
-        "/apis/dub-alt-format/1/54", headers=camb_headers, json={"output_format": "wav"}
+        "/apis/dub-alt-format/1/54", headers=camb_headers, json={"output_format": "mov"}
     ).json()["task_id"]
     for _ in range(3):
         client.get(f"/apis/dub-alt-format/{task_id}", headers=camb_headers)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx
 import pytest
 
 from airflow_provider_dubbing.emulator.server import EmulatorServer
+from airflow_provider_dubbing.emulator.settings import EmulatorSettings
 
 
 def _status(client: httpx.Client, task_id: str, headers: dict[str, str], **params: Any) -> httpx.Response:
@@ -60,7 +62,7 @@ def test_languages_are_a_list_of_id_language_short_name(
 def test_a_default_export_is_pending_for_pending_polls_then_succeeds_and_stays(
     client: httpx.Client, camb_headers: dict[str, str]
 ) -> None:
-    created = _export(client, camb_headers, run_id=42, language=54, output_format="mp3")
+    created = _export(client, camb_headers, run_id=42, language=54, output_format="mkv")
     assert created.status_code == 200
     task_id = created.json()["task_id"]
 
@@ -68,9 +70,8 @@ def test_a_default_export_is_pending_for_pending_polls_then_succeeds_and_stays(
 
     assert [answer["status"] for answer in answers] == ["PENDING", "PENDING", "SUCCESS", "SUCCESS"]
     assert answers[0] == {"status": "PENDING", "run_id": None, "exception_reason": None, "message": None}
-    assert answers[2]["run_id"] == 42
-    assert answers[2]["exception_reason"] is None
-    assert answers[2]["message"]["output_url"].endswith(".mp3")
+    # No documented field of the status answer holds the file's URL: the message stays null.
+    assert answers[2] == {"status": "SUCCESS", "run_id": 42, "exception_reason": None, "message": None}
 
 
 def test_each_export_gets_its_own_task_and_script(client: httpx.Client, camb_headers: dict[str, str]) -> None:
@@ -249,3 +250,136 @@ def test_unknown_paths_and_methods_answer_fastapi_style_errors(
     assert "detail" in missing.json()
     assert wrong_method.status_code == 405
     assert wrong_method.headers["allow"] == "GET"
+
+
+AUDIO_FORMATS = ("flac", "wav", "mp3", "aac", "m4a")
+VIDEO_FORMATS = ("mkv", "mp4", "mov", "mxf")
+
+
+@pytest.mark.parametrize("output_format", AUDIO_FORMATS)
+def test_by_default_an_audio_export_answers_a_ready_presigned_output_url(
+    server: EmulatorServer, client: httpx.Client, camb_headers: dict[str, str], output_format: str
+) -> None:
+    response = _export(client, camb_headers, run_id=42, language="es-ES", output_format=output_format)
+
+    assert response.status_code == 200
+    assert set(response.json()) == {"output_url"}
+    url = httpx.URL(response.json()["output_url"])
+    assert str(url).startswith(f"{server.url}/_files/camb/")
+    assert url.path.endswith(f".{output_format}")
+    assert url.params["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
+    download = client.get(str(url))
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "audio/wav"
+    assert download.content.startswith(b"RIFF")
+
+
+@pytest.mark.parametrize("output_format", VIDEO_FORMATS)
+def test_by_default_a_video_export_answers_a_task_to_poll(
+    client: httpx.Client, camb_headers: dict[str, str], output_format: str
+) -> None:
+    response = _export(client, camb_headers, output_format=output_format)
+
+    assert response.status_code == 200
+    assert set(response.json()) == {"task_id"}
+    assert _status(client, response.json()["task_id"], camb_headers).json()["status"] == "PENDING"
+
+
+def test_a_ready_export_counts_as_a_create_and_leaves_no_task(
+    server: EmulatorServer, client: httpx.Client, camb_headers: dict[str, str]
+) -> None:
+    _export(client, camb_headers, output_format="wav")
+    _export(client, camb_headers, output_format="mp4")
+
+    stats = server.stats()
+    assert stats["created"]["camb"] == 2
+    assert "camb_dub" not in stats["created"]
+    assert len(server.state.camb_tasks) == 1
+
+
+def test_the_output_url_points_at_the_host_the_client_reached(
+    server: EmulatorServer, client: httpx.Client, camb_headers: dict[str, str]
+) -> None:
+    response = client.post(
+        "/apis/dub-alt-format/42/54",
+        headers={**camb_headers, "host": f"localhost:{server.port}"},
+        json={"output_format": "flac"},
+    )
+
+    url = response.json()["output_url"]
+    assert url.startswith(f"http://localhost:{server.port}/_files/")
+    assert httpx.get(url).status_code == 200
+
+
+def test_a_scripted_run_answers_a_task_id_even_for_an_audio_format(
+    client: httpx.Client, camb_headers: dict[str, str]
+) -> None:
+    put = client.put("/_emulator/camb/runs/7", json={"pending_polls": 0})
+    assert put.json() == {"run_id": 7, "answer": "task_id", "steps": 1}
+
+    created = _export(client, camb_headers, run_id=7, output_format="wav").json()
+
+    assert set(created) == {"task_id"}
+    assert _status(client, created["task_id"], camb_headers).json() == {
+        "status": "SUCCESS",
+        "run_id": 7,
+        "exception_reason": None,
+        "message": None,
+    }
+
+
+def test_a_run_script_can_force_either_answer(
+    server: EmulatorServer, client: httpx.Client, camb_headers: dict[str, str]
+) -> None:
+    client.put("/_emulator/camb/runs/8", json={"answer": "output_url"})
+    client.put("/_emulator/camb/runs/9", json={"answer": "task_id"})
+    server.script_camb_run(10, answer="output_url")
+
+    ready = _export(client, camb_headers, run_id=8, output_format="mp4").json()
+    polled = _export(client, camb_headers, run_id=9, output_format="mp3").json()
+    helper = _export(client, camb_headers, run_id=10, output_format="mxf").json()
+
+    assert set(ready) == {"output_url"}
+    assert client.get(ready["output_url"]).headers["content-type"] == "video/mp4"
+    assert set(polled) == {"task_id"}
+    assert set(helper) == {"output_url"}
+    assert httpx.URL(helper["output_url"]).path.endswith(".mxf")
+
+
+def test_a_run_script_with_an_unknown_answer_is_refused(server: EmulatorServer, client: httpx.Client) -> None:
+    response = client.put("/_emulator/camb/runs/8", json={"answer": "presigned"})
+
+    assert response.status_code == 400
+    assert "answer" in response.json()["error"]
+    with pytest.raises(ValueError, match="answer"):
+        server.script_camb_run(8, answer="both")
+
+
+@pytest.mark.parametrize(
+    ("export_answer", "expected"),
+    [("output_url", ["output_url", "output_url"]), ("task_id", ["task_id", "task_id"])],
+)
+def test_the_export_answer_setting_overrides_the_mix(
+    settings: EmulatorSettings, camb_headers: dict[str, str], export_answer: str, expected: list[str]
+) -> None:
+    forced = dataclasses.replace(settings, export_answer=export_answer)
+    with EmulatorServer(settings=forced) as server, httpx.Client(base_url=server.url) as client:
+        server.script_camb_run(3, answer="task_id" if export_answer == "output_url" else "output_url")
+        forms = [
+            next(iter(_export(client, camb_headers, output_format=fmt).json())) for fmt in ("wav", "mp4")
+        ]
+        scripted = next(iter(_export(client, camb_headers, run_id=3, output_format="wav").json()))
+
+    assert forms == expected
+    assert scripted != export_answer  # a run's script still wins
+
+
+def test_a_truncated_ready_export_is_not_counted(
+    server: EmulatorServer, client: httpx.Client, camb_headers: dict[str, str]
+) -> None:
+    server.queue_faults(["truncate"])
+
+    response = _export(client, camb_headers, output_format="wav")
+
+    assert response.content.startswith(b'{"output_url": "http')
+    assert server.stats()["created"]["camb"] == 0

@@ -81,6 +81,24 @@ def test_settings_default_read_from_the_environment_and_hide_credentials() -> No
         EmulatorSettings(bv_token="")
 
 
+def test_export_answer_and_file_url_ttl_are_checked_and_read_from_the_environment() -> None:
+    assert (EmulatorSettings().export_answer, EmulatorSettings().file_url_ttl) == ("mix", 3600)
+
+    env = {"DUBBING_EMULATOR_EXPORT_ANSWER": "task_id", "DUBBING_EMULATOR_FILE_URL_TTL": "90"}
+    from_env = EmulatorSettings.from_env(env)
+    overridden = EmulatorSettings.from_env(env, export_answer="output_url", file_url_ttl=30)
+
+    assert (from_env.export_answer, from_env.file_url_ttl) == ("task_id", 90)
+    assert (overridden.export_answer, overridden.file_url_ttl) == ("output_url", 30)
+    with pytest.raises(ValueError, match="export_answer"):
+        EmulatorSettings(export_answer="both")
+    for ttl in (0, 604801, True):
+        with pytest.raises(ValueError, match="file_url_ttl"):
+            EmulatorSettings(file_url_ttl=ttl)
+    with pytest.raises(ValueError, match="DUBBING_EMULATOR_FILE_URL_TTL"):
+        EmulatorSettings.from_env({"DUBBING_EMULATOR_FILE_URL_TTL": "an hour"})
+
+
 def test_default_script_lengths_follow_the_settings(camb_headers: dict[str, str]) -> None:
     settings = EmulatorSettings(camb_api_key=camb_headers["x-api-key"], pending_polls=0, processing_polls=0)
     with EmulatorServer(settings=settings) as server, httpx.Client(base_url=server.url) as client:
@@ -233,3 +251,27 @@ def test_the_cli_rejects_bad_fault_kinds_with_exit_2() -> None:
     assert process.returncode == 2
     assert "teapot" in stderr
     assert "listening" not in stdout
+
+
+def test_the_cli_takes_the_export_answer_from_the_environment_and_the_ttl_from_a_flag() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DUBBING_EMULATOR_EXPORT_ANSWER": "output_url"}
+    env.pop("DUBBING_EMULATOR_CAMB_KEY", None)
+    process = _start_cli("--file-url-ttl", "120", env=env)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().rpartition(" ")[2]
+
+        created = httpx.post(
+            f"{url}/apis/dub-alt-format/3/54",
+            headers={"x-api-key": "emulator-camb-key"},
+            json={"output_format": "mp4"},
+        ).json()
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 0
+    assert httpx.URL(created["output_url"]).params["X-Amz-Expires"] == "120"
