@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from soak.mix import CAMB, Case
+from soak.mix import API, CAMB, CAMB_DUB, Case
 
 RETURNED = "returned"
 
@@ -44,6 +44,7 @@ class Outcome:
         or for a refusal the HTTP status, as a string.
     :param object_id: the id the returned dict or the failure names, when it names one.
     :param reasons: the failure's reasons (expected: substrings each reason list must hold).
+    :param run_id: the run a returned dict names (expected: a finished dub's scripted run).
     :param message: the failure's message, for the report.
     """
 
@@ -51,6 +52,7 @@ class Outcome:
     status: str | None = None
     object_id: str | None = None
     reasons: tuple[str, ...] = ()
+    run_id: int | None = None
     message: str = field(default="", compare=False)
 
     def as_json(self) -> dict[str, Any]:
@@ -59,6 +61,7 @@ class Outcome:
             "status": self.status,
             "object_id": self.object_id,
             "reasons": list(self.reasons),
+            "run_id": self.run_id,
             "message": self.message[:300],
         }
 
@@ -69,11 +72,15 @@ def expected_outcome(case: Case) -> Outcome:
         return Outcome(REFUSED, "401")
     if case.script is None:
         return Outcome(REFUSED, "404")
-    if case.service == CAMB:
+    if API[case.service] == CAMB:
+        # A dub's statuses mean what an export's do (CAMB.AI documents one status enum).
         final = str(case.script.get("outcome", _CAMB_DEFAULT))
         ended = _CAMB_FINAL[final]
         reason = case.script.get("exception_reason")
         reasons: tuple[str, ...] = (reason,) if reason and ended != RETURNED else ()
+        if case.service == CAMB_DUB and ended == RETURNED:
+            # A finished dub must hand on the run it finished as: the next task needs it.
+            return Outcome(ended, final, case.object_id, reasons, run_id=int(case.script["run_id"]))
     else:
         final = str(case.script.get("outcome", _BLENDVISION_DEFAULT))
         ended = _BLENDVISION_FINAL[final]
@@ -102,7 +109,7 @@ def raised(exc: BaseException) -> Outcome:
         status,
         getattr(exc, "object_id", None) or None,
         tuple(getattr(exc, "reasons", ())),
-        str(exc),
+        message=str(exc),
     )
 
 
@@ -111,14 +118,23 @@ def returned(result: Any) -> Outcome:
     if not isinstance(result, Mapping):
         return Outcome(RETURNED, message=f"returned {result!r}")
     object_id = result.get("task_id", result.get("id"))
-    return Outcome(RETURNED, result.get("status"), None if object_id is None else str(object_id))
+    run_id = result.get("run_id")
+    return Outcome(
+        RETURNED,
+        result.get("status"),
+        None if object_id is None else str(object_id),
+        run_id=run_id if isinstance(run_id, int) and not isinstance(run_id, bool) else None,
+    )
 
 
 def matches(expected: Outcome, got: Outcome) -> bool:
-    """Whether the task did what the script says: same ending, status and id, every reason passed on."""
+    """Whether the task did what the script says: same ending, status and id (and run, when one
+    is expected), every reason passed on."""
     if (expected.ended, expected.status) != (got.ended, got.status):
         return False
     if expected.object_id is not None and got.object_id != expected.object_id:
+        return False
+    if expected.run_id is not None and got.run_id != expected.run_id:
         return False
     return all(any(part in reason for reason in got.reasons) for part in expected.reasons)
 

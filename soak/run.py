@@ -29,7 +29,7 @@ from airflow_provider_dubbing.emulator.faults import FAULT_KINDS
 from benchmarks.poller import cancel_all, connection_env, drain, rebuild
 from benchmarks.server import BV_ORG, emulator_process
 from soak.expect import RETURNED, Outcome, expected_outcome, judge, raised, returned, task_outcome
-from soak.mix import BAD_CONN, BLENDVISION, CAMB, TRIGGERER, Case, make_mix
+from soak.mix import BAD_CONN, BLENDVISION, CAMB, CAMB_DUB, TRIGGERER, Case, make_mix
 
 try:
     from airflow.sdk.exceptions import TaskDeferred
@@ -156,20 +156,23 @@ def admin(port: int, method: str, path: str, body: dict[str, Any] | None = None)
         return json.loads(response.read())
 
 
+# Where the emulator's admin API scripts each kind of object.
+_SCRIPT_ROUTES = {CAMB: "camb/tasks", CAMB_DUB: "camb/dubs", BLENDVISION: "blendvision/jobs"}
+
+
 def script_cases(port: int, cases: Iterable[Case]) -> None:
     """Give the emulator each case's script; an unscripted case's id stays unknown to it."""
     for case in cases:
         if case.script is None:
             continue
-        route = "camb/tasks" if case.service == CAMB else "blendvision/jobs"
-        admin(port, "PUT", f"{route}/{case.object_id}", case.script)
+        admin(port, "PUT", f"{_SCRIPT_ROUTES[case.service]}/{case.object_id}", case.script)
 
 
 def build_wait(case: Case, index: int, config: SoakConfig) -> Wait:
     """The sensor of ``case``; for a start in the triggerer, also the trigger the scheduler
     builds from its ``start_trigger_args``."""
     from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
-    from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
+    from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor, CambDubbingSensor
 
     common: dict[str, Any] = {
         "task_id": f"wait_{index}",
@@ -184,6 +187,8 @@ def build_wait(case: Case, index: int, config: SoakConfig) -> Wait:
     sensor: Any
     if case.service == CAMB:
         sensor = CambAltFormatSensor(alt_format_task_id=case.object_id, camb_conn_id=case.conn_id, **common)
+    elif case.service == CAMB_DUB:
+        sensor = CambDubbingSensor(dubbing_task_id=case.object_id, camb_conn_id=case.conn_id, **common)
     else:
         sensor = BlendVisionDubbingJobSensor(
             dubbing_job_id=case.object_id, blendvision_conn_id=case.conn_id, **common

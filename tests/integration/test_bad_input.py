@@ -27,6 +27,7 @@ from tests.conftest import BV_ORG, BV_TOKEN, CAMB_KEY
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 FAST_RETRY = RetryPolicy(max_retries=3, initial_delay_s=0.01, max_delay_s=0.02, max_retry_after_s=0.05)
 NEW_JOB = {"source_type": "video", "source_id": "src-1", "source_lang_code": "en", "target_lang_code": "ja"}
+NEW_DUB = {"video_url": "https://media.example.com/talk.mp4", "source_language": 1, "target_languages": [54]}
 TWO_MIB = "x" * (2 * 1024 * 1024)
 
 
@@ -77,6 +78,39 @@ def _create(**changes: Any) -> Callable[[Env], Any]:
     return lambda env: env.via(env.bv(), "create_dubbing_job", **{**NEW_JOB, **changes})
 
 
+def _dub(**changes: Any) -> Callable[[Env], Any]:
+    def case(env: Env) -> Any:
+        arguments = {**NEW_DUB, **changes}
+        return env.via(
+            env.camb(),
+            "dub",
+            arguments.pop("video_url"),
+            arguments.pop("source_language"),
+            arguments.pop("target_languages"),
+            **arguments,
+        )
+
+    return case
+
+
+def _dub_status(task_id: Any) -> Callable[[Env], Any]:
+    return lambda env: env.via(env.camb(), "get_dubbing_status", task_id)
+
+
+def _dub_result(run_id: Any) -> Callable[[Env], Any]:
+    return lambda env: env.via(env.camb(), "get_dubbing_result", run_id)
+
+
+def _download_link(file_id: Any) -> Callable[[Env], Any]:
+    return lambda env: env.via(env.bv(), "get_download_link", file_id)
+
+
+def _links_operator_at_parse(env: Env) -> Any:
+    from airflow_provider_dubbing.operators.blendvision import BlendVisionGetDownloadLinksOperator
+
+    return BlendVisionGetDownloadLinksOperator(task_id="links", file_ids=[])
+
+
 def _operator_at_parse(env: Env) -> Any:
     from airflow_provider_dubbing.operators.camb import CambExportAltFormatOperator
 
@@ -111,6 +145,9 @@ def _answer(service: str, steps: list[dict[str, Any]], faults: Sequence[str] = (
         if service == "camb":
             env.emulator.script_camb_task("t-answer", steps)
             return env.via(env.camb(), "get_alt_format_status", "t-answer")
+        if service == "camb_dub":
+            env.emulator.script_camb_dub("d-answer", steps)
+            return env.via(env.camb(), "get_dubbing_status", "d-answer")
         env.emulator.script_blendvision_job("j-answer", steps)
         return env.via(env.bv(), "get_dubbing_job", "j-answer")
 
@@ -178,6 +215,20 @@ BAD: dict[str, Callable[[Env], Any]] = {
     "B39": _answer("blendvision", [{"status": "DUBBING_STATUS_PROCESSING", "created_at": "yesterday"}]),
     "B40": _answer("camb", [{"status": "PENDING", "message": TWO_MIB}]),
     "B41": _answer("blendvision", [{"status": "DUBBING_STATUS_PROCESSING", "source_id": TWO_MIB}]),
+    "B42": _dub(video_url=""),
+    "B43": _dub(video_url="ftp://media.example.com/talk.mp4"),
+    "B44": _dub(video_url="media.example.com/talk.mp4"),
+    "B45": _dub(target_languages=[]),
+    "B46": _dub(target_languages=[54, "spanish"]),
+    "B47": _dub(source_language="english"),
+    "B48": _dub(project_title="talk"),
+    "B49": _dub_status("   "),
+    "B50": _dub_status("dub/t1"),
+    "B51": _dub_result("abc"),
+    "B52": _download_link(""),
+    "B53": _download_link("library/files/f1"),
+    "B54": _links_operator_at_parse,
+    "B55": _answer("camb_dub", [{"raw": {"state": "PENDING"}}]),
 }
 
 
@@ -210,8 +261,24 @@ def _a04(env: Env) -> str:
 
 
 def _a05(env: Env) -> str:
-    task_id = env.via(env.camb(), "export_alt_format", "42", 1, "mp4")
-    return str(env.emulator.state.camb_tasks[task_id].run_id)
+    # An mp4 export answers a task id (ExportStarted), whose task remembers its run.
+    started = env.via(env.camb(), "export_alt_format", "42", 1, "mp4")
+    return str(env.emulator.state.camb_tasks[started.task_id].run_id)
+
+
+def _a06(env: Env) -> str:
+    from airflow_provider_dubbing.blendvision.endpoints import download_link
+    from airflow_provider_dubbing.client.call import build_url
+
+    assert build_url("http://h", download_link("lib:f1")).endswith("/files/lib%3Af1:download")
+    output = {"id": "lib:f1", "lang_code": "ja"}
+    env.emulator.script_blendvision_job(
+        "j-colon", [{"status": "DUBBING_STATUS_SUCCEEDED", "outputs": [output]}]
+    )
+    env.via(env.bv(), "get_dubbing_job", "j-colon")  # the job names its output file
+    link = env.via(env.bv(), "get_download_link", "lib:f1")
+    assert env.emulator.stats()["requests"] == 2
+    return str(link.id)
 
 
 ACCEPTED: dict[str, tuple[Callable[[Env], str], str]] = {
@@ -220,6 +287,7 @@ ACCEPTED: dict[str, tuple[Callable[[Env], str], str]] = {
     "A03": (_a03, "ARCHIVED"),
     "A04": (_a04, "DUBBING_SOURCE_TYPE_TEXT"),
     "A05": (_a05, "42"),
+    "A06": (_a06, "lib:f1"),
 }
 
 

@@ -1,4 +1,4 @@
-"""The fault-injection soak, small: 42 waits of both APIs' deferrable sensors, 30% of checks faulted.
+"""The fault-injection soak, small: 44 waits of both APIs' deferrable sensors, 30% of checks faulted.
 
 The full run is ``make soak`` (200 waits). This one runs the same code (soak/) against a
 fresh emulator process and asserts what the issue asks: every wait ends as its script
@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 
 from airflow_provider_dubbing.emulator.faults import FAULT_KINDS, FaultPlan
-from soak.mix import make_mix
+from soak.mix import KINDS, TRIGGERER, WORKER, make_mix
 from soak.report import figures, passed
 from soak.run import SoakConfig, run
 
+# 44 waits: two rounds of the mix, so every kind (CAMB.AI exports and dubs, BlendVision
+# jobs) is started both ways.
 SMALL = SoakConfig(
-    waits=42,
+    waits=44,
     seed=2,
     poke_interval_s=0.5,
     max_wait_s=1.0,
@@ -47,6 +49,8 @@ def test_every_wait_ends_as_scripted_under_faults(monkeypatch: pytest.MonkeyPatc
     plan.configure(rate=SMALL.fault_rate, seed=SMALL.seed, kinds=FAULT_KINDS, methods=["GET"])
     drawn = {fault.kind for fault in (plan.draw("GET") for _ in range(least_requests(SMALL))) if fault}
     assert drawn == set(FAULT_KINDS), "pick a seed whose certain requests draw every kind"
+    started = {(case.kind, case.start) for case in make_mix(SMALL.waits, SMALL.seed, SMALL.max_pending)}
+    assert started == {(kind, start) for kind in KINDS for start in (WORKER, TRIGGERER)}
 
     fig = soak(SMALL, monkeypatch)
 
@@ -64,6 +68,7 @@ def test_every_wait_ends_as_scripted_under_faults(monkeypatch: pytest.MonkeyPatc
     # tolerated: none was taken for an answer or for a refusal.
     assert fig["faults_not_retried_nor_failed"] == 0
     assert fig["requests"] >= least_requests(SMALL)
+    assert set(fig["by_kind"]) == set(KINDS)
     assert all(value != "0/0" for value in fig["by_kind"].values())
     # Both ways a deferrable sensor starts, and most waits reached the triggerer.
     assert fig["started_on_worker"] > 0

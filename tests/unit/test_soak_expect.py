@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
-from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
+from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor, CambDubbingSensor
 from airflow_provider_dubbing.triggers.events import WaitEvent
 from soak.expect import RETURNED, Outcome, expected_outcome, judge, task_outcome
-from soak.mix import KINDS, Case, make_mix
+from soak.mix import CYCLE, KINDS, Case, make_mix
 
 CAMB_ERROR = Case(
     "camb-error",
@@ -34,6 +34,15 @@ BV_FAILED = Case(
         "error_infos": [{"reason": "VOICE_QUOTA_EXCEEDED", "domain": "billing.example", "metadata": {}}],
     },
 )
+
+
+DUB_SUCCESS = Case(
+    "camb-dub-success", "camb_dub", "t-1", True, {"pending_polls": 2, "outcome": "SUCCESS", "run_id": 500007}
+)
+
+
+def dub_sensor(task_id: str = "t-1") -> Any:
+    return CambDubbingSensor(task_id="wait", dubbing_task_id=task_id, deferrable=True)
 
 
 def camb_sensor(task_id: str = "t-1") -> Any:
@@ -56,6 +65,12 @@ EXPECTED = {
     "camb-payment-required": ("DubbingPaymentRequired", "PAYMENT_REQUIRED"),
     "camb-unknown-id": ("DubbingRequestRefused", "404"),
     "camb-bad-key": ("DubbingRequestRefused", "401"),
+    "camb-dub-success": (RETURNED, "SUCCESS"),
+    "camb-dub-error": ("DubbingJobFailed", "ERROR"),
+    "camb-dub-timeout": ("DubbingRemoteTimeout", "TIMEOUT"),
+    "camb-dub-payment-required": ("DubbingPaymentRequired", "PAYMENT_REQUIRED"),
+    "camb-dub-unknown-id": ("DubbingRequestRefused", "404"),
+    "camb-dub-bad-key": ("DubbingRequestRefused", "401"),
     "blendvision-succeeded": (RETURNED, "DUBBING_STATUS_SUCCEEDED"),
     "blendvision-failed": ("DubbingJobFailed", "DUBBING_STATUS_FAILED"),
     "blendvision-unknown-id": ("DubbingRequestRefused", "404"),
@@ -69,8 +84,8 @@ def test_the_table_covers_every_kind_of_the_mix() -> None:
 
 @pytest.mark.parametrize(("kind", "ended", "status"), [(kind, *end) for kind, end in EXPECTED.items()])
 def test_the_mix_expects_what_each_script_means(kind: str, ended: str, status: str) -> None:
-    cases = [case for case in make_mix(14, seed=5, max_pending=4) if case.kind == kind]
-    assert cases, f"the mix of 14 waits has no {kind}"
+    cases = [case for case in make_mix(CYCLE, seed=5, max_pending=4) if case.kind == kind]
+    assert cases, f"the mix of {CYCLE} waits has no {kind}"
     expected = expected_outcome(cases[0])
     assert (expected.ended, expected.status) == (ended, status)
 
@@ -153,6 +168,40 @@ def test_a_refusal_is_judged_by_its_http_status() -> None:
     assert judge(
         expected_outcome(unknown), task_outcome(camb_sensor(), event(status="refused", status_code=401))
     ) == ("false_failure")
+
+
+def test_a_dub_uses_the_camb_connections_and_names_its_run() -> None:
+    dubs = [case for case in make_mix(CYCLE, seed=5, max_pending=4) if case.service == "camb_dub"]
+    assert {case.conn_id for case in dubs} == {"camb_default", "soak_camb_bad_key"}
+    run_ids = [case.script["run_id"] for case in dubs if case.script is not None]
+    assert run_ids
+    assert len(set(run_ids)) == len(run_ids)
+
+
+def test_a_finished_dub_that_hands_on_its_run_is_as_expected() -> None:
+    result = {"task_id": "t-1", "status": "SUCCESS", "run_id": 500007}
+    got = task_outcome(dub_sensor(), event(status="success", remote_status="SUCCESS", result=result))
+    assert got == Outcome(RETURNED, "SUCCESS", "t-1", run_id=500007)
+    assert judge(expected_outcome(DUB_SUCCESS), got) == "as_expected"
+
+
+@pytest.mark.parametrize("run_id", [None, 500008, "500007"])
+def test_a_finished_dub_without_its_run_is_a_false_success(run_id: Any) -> None:
+    result = {"task_id": "t-1", "status": "SUCCESS", "run_id": run_id}
+    got = task_outcome(dub_sensor(), event(status="success", remote_status="SUCCESS", result=result))
+    assert judge(expected_outcome(DUB_SUCCESS), got) == "false_success"
+
+
+def test_a_failed_dub_is_judged_as_an_export_is() -> None:
+    script = {"pending_polls": 2, "outcome": "ERROR", "exception_reason": "bad audio", "run_id": 500009}
+    failed = Case("camb-dub-error", "camb_dub", "t-1", True, script)
+    got = task_outcome(
+        dub_sensor(),
+        event(status="failed", failure="job_failed", remote_status="ERROR", reasons=("bad audio",)),
+    )
+    assert judge(expected_outcome(failed), got) == "as_expected"
+    dropped = task_outcome(dub_sensor(), event(status="failed", failure="job_failed", remote_status="ERROR"))
+    assert judge(expected_outcome(failed), dropped) == "false_failure"
 
 
 def test_no_event_is_a_hang() -> None:
