@@ -8,10 +8,11 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 
 from airflow_provider_dubbing.blendvision.models import DubbingStatus
-from airflow_provider_dubbing.camb.models import TaskStatus
+from airflow_provider_dubbing.camb.models import ExportReady, ExportStarted, TaskStatus
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.client.streams import AsyncStreamTransport
 from airflow_provider_dubbing.exceptions import (
@@ -91,12 +92,22 @@ def test_camb_bare_string_and_unknown_status(connections: Any, via: Any) -> None
 
 def test_camb_export_then_follow_to_success(connections: Any, via: Any) -> None:
     hook = CambHook()
-    task_id = via(hook, "export_alt_format", 18342, "es-ES", "mp4")
-    assert task_id
+    answer = via(hook, "export_alt_format", 18342, "es-ES", "mp4")
+    assert isinstance(answer, ExportStarted)
+    task_id = answer.task_id
     statuses = [via(hook, "get_alt_format_status", task_id).status for _ in range(4)]
     assert statuses[-1] == "SUCCESS"
     assert set(statuses[:-1]) <= {"PENDING", "SUCCESS"}
     assert connections.stats()["created"]["camb"] == 1
+
+
+def test_camb_export_answered_with_a_url_needs_no_status_poll(connections: Any, via: Any) -> None:
+    answer = via(CambHook(), "export_alt_format", 18342, "es-ES", "wav")
+    assert isinstance(answer, ExportReady)
+    assert answer.output_url.startswith(connections.url + "/_files/")
+    assert httpx.get(answer.output_url, timeout=10).content[:4] == b"RIFF"
+    stats = connections.stats()
+    assert (stats["created"]["camb"], stats["polls"]) == (1, {})
 
 
 def test_camb_unknown_output_format_is_refused_before_any_request(connections: Any, via: Any) -> None:

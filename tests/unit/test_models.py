@@ -14,7 +14,7 @@ from airflow_provider_dubbing.blendvision.models import (
     DubbingStatus,
     RpcStatus,
 )
-from airflow_provider_dubbing.camb.models import TaskStatus, TaskProgress, ErrorBody
+from airflow_provider_dubbing.camb.models import ErrorBody, TaskProgress, TaskStatus
 from tests.conftest import sample
 
 
