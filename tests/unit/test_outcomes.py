@@ -73,9 +73,7 @@ def test_camb_status_table(
 
 
 def test_camb_bare_string_answer_is_judged_too() -> None:
-    verdict = judge_export(
-        "t-2", TaskProgress.model_validate(sample("camb_alt_format_status_bare.json"))
-    )
+    verdict = judge_export("t-2", TaskProgress.model_validate(sample("camb_alt_format_status_bare.json")))
     assert verdict.phase is Phase.WAITING
     assert verdict.result["task_id"] == "t-2"
 
