@@ -23,7 +23,7 @@ def get_provider_info() -> dict[str, Any]:
         "name": "Dubbing (CAMB.AI, BlendVision One)",
         "description": (
             "Hooks, operators, deferrable sensors and triggers for dubbing services: "
-            "CAMB.AI alt-format exports and BlendVision One dubbing jobs."
+            "CAMB.AI dubs and alt-format exports, and BlendVision One dubbing jobs and download links."
         ),
         "versions": [__version__],
         "integrations": [
