@@ -1,12 +1,16 @@
 """Export one dubbed CAMB.AI run to every format the next steps need, and report what came out.
 
 The hand-off after dubbing: the web player wants MP4, the podcast feed MP3 and the
-archive WAV, so one export per format runs at once (a mapped task), each waiting in the
-triggerer without a worker slot; a report then collects the statuses and where each file
-went. A broadcast master (MXF) of another run is exported beside them: on an account
-whose plan does not cover it, CAMB.AI answers ``PAYMENT_REQUIRED``, and that task fails
-at once, without retries, saying the account must pay; the report still runs and says
-which export is missing.
+archive WAV, so one export per format runs at once (a mapped task); a report then collects
+the statuses and where each file is. CAMB.AI answers an export in one of two documented
+forms: ``output_url`` (the file is ready: the task returns at once with that presigned URL)
+or a ``task_id`` (the task waits in the triggerer without a worker slot; CAMB.AI's status
+answer documents no file location, so such an export's ``output_url`` is None, and the
+report says so rather than guess one). The report shows a URL without its query string: a
+presigned URL is a short-lived credential. A broadcast master (MXF) of another run is
+exported beside them: on an account whose plan does not cover it, CAMB.AI answers
+``PAYMENT_REQUIRED``, and that task fails at once, without retries, saying the account must
+pay; the report still runs and says which export is missing.
 
 An export that fails (``ERROR``) or times out on CAMB.AI's side (``TIMEOUT``) fails its
 task, and the retry starts a new export; a retry after anything else reattaches to the
@@ -23,6 +27,7 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
+from airflow_provider_dubbing.client.urls import shown_url
 from airflow_provider_dubbing.operators.camb import CambExportAltFormatOperator
 
 try:  # Airflow 3
@@ -34,6 +39,13 @@ except ImportError:  # Airflow 2
 # The first wait between checks. The demo and the tests shorten it; in production keep
 # the service's advice (5 s, doubling up to 2 minutes).
 FIRST_WAIT_S = float(os.environ.get("DUBBING_EXAMPLE_FIRST_WAIT_S", "5"))
+
+
+def where(export: dict[str, Any]) -> str:
+    """Where an exported file is, for people: its URL without the query string, or why there is none."""
+    if export.get("output_url"):
+        return str(shown_url(export["output_url"]))
+    return f"no file URL: CAMB.AI answered task id {export['task_id']}, and its status gives no file location"
 
 
 @dag(
@@ -55,6 +67,7 @@ def example_camb_export_formats() -> None:
     def output_formats(params: dict[str, Any]) -> list[str]:
         return list(params["output_formats"])
 
+    formats = output_formats()
     exports = CambExportAltFormatOperator.partial(
         task_id="export",
         run_id="{{ params.run_id }}",
@@ -62,7 +75,7 @@ def example_camb_export_formats() -> None:
         deferrable=True,
         poll_interval_s=FIRST_WAIT_S,
         wait_timeout_s=timedelta(hours=6),
-    ).expand(output_format=output_formats())
+    ).expand(output_format=formats)
 
     broadcast_master = CambExportAltFormatOperator(
         task_id="export_broadcast_master",
@@ -75,27 +88,41 @@ def example_camb_export_formats() -> None:
     )
 
     @task(trigger_rule="all_done")
-    def report(finished: list[dict[str, Any]], params: dict[str, Any], ti: Any = None) -> dict[str, Any]:
+    def report(formats: list[str], params: dict[str, Any], ti: Any = None) -> dict[str, Any]:
         """What was exported, and what is missing, whichever exports failed."""
-        delivered = [
-            {"task_id": export["task_id"], "status": export["status"], "where": export["message"]}
-            for export in finished
-        ]
+        delivered, missing = [], []
+        for index, output_format in enumerate(formats):
+            export = ti.xcom_pull(task_ids="export", map_indexes=index)
+            if export is None:
+                missing.append(f"{output_format} of run {params['run_id']}: see task export[{index}]")
+                continue
+            delivered.append(
+                {
+                    "format": output_format,
+                    "task_id": export["task_id"],
+                    "status": export["status"],
+                    "where": where(export),
+                }
+            )
         master = ti.xcom_pull(task_ids="export_broadcast_master")
         started = ti.xcom_pull(task_ids="export_broadcast_master", key="alt_format_task_id")
         if master is None:
-            missing = [
+            missing.append(
                 f"broadcast master (mxf) of run {params['broadcast_run_id']}: export {started} did not "
                 "finish; see task export_broadcast_master"
-            ]
+            )
         else:
             delivered.append(
-                {"task_id": master["task_id"], "status": master["status"], "where": master["message"]}
+                {
+                    "format": "mxf",
+                    "task_id": master["task_id"],
+                    "status": master["status"],
+                    "where": where(master),
+                }
             )
-            missing = []
         return {"run_id": params["run_id"], "delivered": delivered, "missing": missing}
 
-    broadcast_master >> report(exports.output)
+    [exports, broadcast_master] >> report(formats)
 
 
 camb_export_formats_dag = example_camb_export_formats()

@@ -7,6 +7,12 @@ what came out. The waits here are plain polling loops inside a task, asking the 
 means; ``example_dubbing_sensors`` waits with the deferrable sensors instead, which free the
 worker slot while waiting.
 
+CAMB.AI answers an export in one of two documented forms, and ``export_alt_format`` returns
+which: ``ExportReady`` (its ``output_url`` is the file, presigned: nothing to wait for) or
+``ExportStarted`` (a ``task_id`` to poll; the status answer documents no file location, so
+the report says there is no URL rather than invent one). The report shows a URL without its
+query string: a presigned URL is a short-lived credential.
+
 Connections: ``camb_default`` (type ``camb``, password = API key) and
 ``blendvision_default`` (type ``blendvision``, password = API token, extra ``org_id``).
 ``make demo`` points both at the bundled emulator.
@@ -18,11 +24,17 @@ import time
 from datetime import datetime
 from typing import Any
 
+from airflow_provider_dubbing.client.urls import shown_url
+
 try:  # Airflow 3
     from airflow.sdk import Param, dag, task
 except ImportError:  # Airflow 2
     from airflow.decorators import dag, task  # type: ignore[no-redef,unused-ignore]
     from airflow.models.param import Param  # type: ignore[no-redef,unused-ignore]
+
+
+# Why an export has no URL: it answered a task id, and CAMB.AI's status answer documents none.
+NO_EXPORT_URL = "no file URL: CAMB.AI answered a task id, and its status gives no file location"
 
 
 def _poll(check: Any, *, interval_s: float, max_checks: int) -> Any:
@@ -51,24 +63,32 @@ def _poll(check: Any, *, interval_s: float, max_checks: int) -> Any:
     },
 )
 def example_dubbing_hooks() -> None:
-    @task
-    def start_camb_export(params: dict[str, Any]) -> str:
-        from airflow_provider_dubbing.hooks.camb import CambHook
-
-        return CambHook().export_alt_format(
-            params["camb_run_id"], params["camb_language"], params["output_format"]
-        )
-
     # One XCom holding the whole answer (Airflow would split a dict return into one XCom per key,
     # and Airflow 3.0 refuses to store a key whose value is None: 422 from its execution API).
-    @task(multiple_outputs=False)
-    def wait_for_camb_export(task_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    # A presigned output_url is for the next task, not for the log: the return value is not logged.
+    @task(multiple_outputs=False, show_return_value_in_logs=False)
+    def start_camb_export(params: dict[str, Any]) -> dict[str, Any]:
+        """Start the export: ``{"task_id", "output_url"}``, exactly one of them set."""
+        from airflow_provider_dubbing.camb.models import ExportReady
         from airflow_provider_dubbing.hooks.camb import CambHook
 
+        answer = CambHook().export_alt_format(
+            params["camb_run_id"], params["camb_language"], params["output_format"]
+        )
+        if isinstance(answer, ExportReady):  # the file is ready now: its presigned URL
+            return {"task_id": None, "output_url": answer.output_url}
+        return {"task_id": answer.task_id, "output_url": None}  # ExportStarted: a task to wait for
+
+    @task(multiple_outputs=False, show_return_value_in_logs=False)
+    def wait_for_camb_export(started: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_dubbing.hooks.camb import CambHook
+
+        if started["output_url"]:  # nothing to wait for
+            return {"task_id": None, "status": "SUCCESS", "output_url": started["output_url"]}
         hook = CambHook()
 
         def check() -> dict[str, Any] | None:
-            verdict = hook.check_export(task_id, run_id=params["camb_run_id"])
+            verdict = hook.check_export(started["task_id"], run_id=params["camb_run_id"])
             if verdict.error is not None:
                 raise verdict.error
             return verdict.result if verdict.is_final else None
@@ -108,7 +128,7 @@ def example_dubbing_hooks() -> None:
             "camb_export": {
                 "task_id": export["task_id"],
                 "status": export["status"],
-                "message": export["message"],
+                "where": shown_url(export["output_url"]) or NO_EXPORT_URL,
             },
             "blendvision_job": {
                 "id": job["id"],

@@ -9,6 +9,13 @@ services work, the sensors sit in the triggerer, checking at 5 s, 10 s, 20 s ...
 2 minutes apart, as both services advise. A failed export or job fails its sensor at
 once, without retries, with the service's reasons in the message.
 
+CAMB.AI answers an export in one of two documented forms: a ``task_id`` to wait on, or an
+``output_url`` at once (the file is ready: there is nothing to wait for). So a branch runs
+the export's sensor only for a task id and skips it for a URL; the report says where the
+file is either way: the URL without its query string (a presigned URL is a short-lived
+credential), or that the task-id form gives none (CAMB.AI's status answer documents no
+file location).
+
 Connections: ``camb_default`` (type ``camb``, password = API key) and
 ``blendvision_default`` (type ``blendvision``, password = API token, extra ``org_id``).
 ``make demo`` points both at the bundled emulator.
@@ -20,6 +27,7 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
+from airflow_provider_dubbing.client.urls import shown_url
 from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
 from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
 
@@ -32,6 +40,8 @@ except ImportError:  # Airflow 2
 # The first wait between checks. The demo and the tests shorten it; in production keep
 # the services' advice (5 s, doubling up to 2 minutes).
 FIRST_WAIT_S = float(os.environ.get("DUBBING_EXAMPLE_FIRST_WAIT_S", "5"))
+# Why an export has no URL: it answered a task id, and CAMB.AI's status answer documents none.
+NO_EXPORT_URL = "no file URL: CAMB.AI answered a task id, and its status gives no file location"
 
 
 @dag(
@@ -50,13 +60,25 @@ FIRST_WAIT_S = float(os.environ.get("DUBBING_EXAMPLE_FIRST_WAIT_S", "5"))
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
 )
 def example_dubbing_sensors() -> None:
-    @task
-    def start_camb_export(params: dict[str, Any]) -> str:
+    # One XCom holding the whole answer (Airflow would split a dict return into one XCom per key).
+    # A presigned output_url is for the next task, not for the log: the return value is not logged.
+    @task(multiple_outputs=False, show_return_value_in_logs=False)
+    def start_camb_export(params: dict[str, Any]) -> dict[str, Any]:
+        """Start the export: ``{"task_id", "output_url"}``, exactly one of them set."""
+        from airflow_provider_dubbing.camb.models import ExportReady
         from airflow_provider_dubbing.hooks.camb import CambHook
 
-        return CambHook().export_alt_format(
+        answer = CambHook().export_alt_format(
             params["camb_run_id"], params["camb_language"], params["output_format"]
         )
+        if isinstance(answer, ExportReady):  # the file is ready now: its presigned URL
+            return {"task_id": None, "output_url": answer.output_url}
+        return {"task_id": answer.task_id, "output_url": None}  # ExportStarted: a task to wait for
+
+    @task.branch
+    def camb_export_needs_waiting(started: dict[str, Any]) -> list[str]:
+        """The sensor for a task id; nothing (the sensor is skipped) for a file that is ready."""
+        return [] if started["output_url"] else ["wait_for_camb_export"]
 
     @task
     def start_blendvision_job(params: dict[str, Any]) -> str:
@@ -70,9 +92,11 @@ def example_dubbing_sensors() -> None:
         )
         return job.id
 
+    started = start_camb_export()
     wait_for_export = CambAltFormatSensor(
         task_id="wait_for_camb_export",
-        alt_format_task_id=start_camb_export(),  # an XCom, resolved when the sensor runs
+        # The started export's task id, from XCom when the sensor runs.
+        alt_format_task_id="{{ ti.xcom_pull(task_ids='start_camb_export')['task_id'] }}",
         run_id="{{ params.camb_run_id }}",
         deferrable=True,
         poke_interval=FIRST_WAIT_S,
@@ -86,15 +110,17 @@ def example_dubbing_sensors() -> None:
         timeout=timedelta(hours=12).total_seconds(),
     )
 
-    @task
-    def report(export: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
-        """What a delivery step needs: where the export went and which files were dubbed."""
+    # The export's sensor may be skipped (the file was ready at once): the report still runs.
+    @task(trigger_rule="none_failed")
+    def report(started: dict[str, Any], job: dict[str, Any], ti: Any = None) -> dict[str, Any]:
+        """What a delivery step needs: where the export is and which files were dubbed."""
+        waited = ti.xcom_pull(task_ids="wait_for_camb_export")
+        if started["output_url"]:
+            export = {"task_id": None, "status": "SUCCESS", "where": shown_url(started["output_url"])}
+        else:
+            export = {"task_id": waited["task_id"], "status": waited["status"], "where": NO_EXPORT_URL}
         return {
-            "camb_export": {
-                "task_id": export["task_id"],
-                "status": export["status"],
-                "message": export["message"],
-            },
+            "camb_export": export,
             "blendvision_job": {
                 "id": job["id"],
                 "status": job["status"],
@@ -103,7 +129,8 @@ def example_dubbing_sensors() -> None:
             },
         }
 
-    report(wait_for_export.output, wait_for_job.output)
+    camb_export_needs_waiting(started) >> wait_for_export
+    wait_for_export >> report(started, wait_for_job.output)
 
 
 dubbing_sensors_dag = example_dubbing_sensors()

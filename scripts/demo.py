@@ -3,9 +3,12 @@
 Starts the emulator on a free port of 127.0.0.1, makes a throwaway AIRFLOW_HOME with the
 two connections pointing at it, runs ``airflow dags test`` for each example DAG (deferrable
 mode on: the triggers run in line), then prints what each task did, why any task failed,
-and what the emulator saw. The CAMB.AI example's broadcast master is meant to fail: the
-emulator is told that its run needs payment. No account and no network are needed. Pass
-``--keep`` to keep the Airflow home (its logs and SQLite DB) for a look afterwards.
+each delivery manifest as a table (one line per file) and what the emulator saw. The first
+DAG is the whole pipeline: dub a video with CAMB.AI, export, download and check the files.
+The CAMB.AI export example's broadcast master is meant to fail: the emulator is told that
+its run needs payment. No account and no network are needed. Presigned URLs are printed
+without their query strings. Pass ``--keep`` to keep the Airflow home (its logs, SQLite DB
+and the delivered files) for a look afterwards.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ import sys
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+from airflow_provider_dubbing.client.urls import shown_text, shown_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DAG_IDS = (
+    "example_camb_dubbing_pipeline",
     "example_blendvision_localisation",
     "example_camb_export_formats",
     "example_dubbing_sensors",
@@ -73,8 +80,9 @@ def failures_in(log: Path) -> list[str]:
     seen: list[str] = []
     for line in log.read_text(errors="replace").splitlines():
         match = FAILURE_LINE.search(line)
-        if match and f"{match[1]}: {match[2]}" not in seen:
-            seen.append(f"{match[1]}: {match[2]}")
+        failure = shown_text(f"{match[1]}: {match[2]}") if match else None
+        if failure and failure not in seen:
+            seen.append(failure)
     return seen
 
 
@@ -111,28 +119,74 @@ def summarize(home: Path, dag_id: str, log: Path) -> bool:
 
 
 def brief(value: object) -> str:
-    """What a task returned, in a few words: a job or export by status, id and output."""
+    """What a task returned, in a few words: a job, dub or export by status, id and output.
+
+    A presigned URL is shown without its query string, here and everywhere the demo prints.
+    """
     if isinstance(value, dict) and "status" in value and ("id" in value or "task_id" in value):
         if "outputs" in value:  # a BlendVision One dubbing job
             files = ", ".join(f"{o.get('lang_code')}: {o.get('id')}" for o in value["outputs"])
-            return f"{value['status']}  job {value['id']}  outputs [{files}]"
-        message = value.get("message")
-        where = message.get("output_url") if isinstance(message, dict) else message
-        return f"{value['status']}  export {value['task_id']}  {where or ''}".rstrip()
-    shown = json.dumps(value, sort_keys=True)
+            links = value.get("download_links")
+            fetched = "" if links is None else f"  {len(links)} download link(s)"
+            return f"{value['status']}  job {value['id']}  outputs [{files}]{fetched}"
+        if "result" in value:  # a CAMB.AI dub
+            return f"{value['status']}  dub {value['task_id']}  run {value.get('run_id')}"
+        if "output_url" in value:  # a CAMB.AI export, in either form
+            what = f"export {value['task_id']}" if value["task_id"] else "export (ready at once)"
+            where = shown_url(value["output_url"]) or "no file URL (a task id: its status gives none)"
+            return f"{value['status']}  {what}  {where}"
+        return f"{value['status']}  {value.get('task_id') or value.get('id')}"
+    if isinstance(value, dict) and "run_id" in value and "outputs" in value:  # a CAMB.AI dub result
+        files = "; ".join(
+            f"video {shown_url(o.get('video_url'))}, audio {shown_url(o.get('audio_url'))}"
+            for o in value["outputs"]
+        )
+        return f"run {value['run_id']}: {files}"
+    if isinstance(value, dict) and "sha256" in value:  # a delivered file
+        if value["sha256"] is None:
+            return f"not fetched: {value.get('note')}"
+        return f"{value['bytes']} bytes  sha256 {value['sha256'][:12]}  {value['checked']}"
+    shown = shown_text(json.dumps(value, sort_keys=True))
     return shown if len(shown) <= 120 else shown[:117] + "..."
 
 
-def show(name: str, value: dict[str, object]) -> None:
-    """A task's dict, a line per field (a line per item of a list field)."""
+def show(name: str, value: dict[str, Any]) -> None:
+    """A task's dict, a line per field (a line per item of a list field); a list of delivered
+    files as a table, one line per file."""
     print(f"  {name}:")
     for key, field in value.items():
-        if isinstance(field, list) and field:
+        if isinstance(field, list) and field and all(isinstance(i, dict) and "sha256" in i for i in field):
+            print(f"    {key}:")
+            for line in file_table(field):
+                print(f"      {line}")
+        elif isinstance(field, list) and field:
             print(f"    {key}:")
             for item in field:
-                print(f"      - {json.dumps(item, sort_keys=True)}")
+                print(f"      - {shown_text(json.dumps(item, sort_keys=True))}")
         else:
-            print(f"    {key}: {json.dumps(field, sort_keys=True)}")
+            print(f"    {key}: {shown_text(json.dumps(field, sort_keys=True))}")
+
+
+def file_table(files: list[dict[str, Any]]) -> list[str]:
+    """One line per file: language, source, format, size, sha256 prefix, and the URL without its
+    query string (or why there is none)."""
+    rows = [("language", "what", "format", "bytes", "sha256", "URL (query string left out) / why none")]
+    for f in files:
+        where = shown_url(f.get("url")) or f"- {f.get('note') or 'no URL'}"
+        rows.append(
+            (
+                str(f.get("language") or f.get("lang_code") or "-"),
+                str(f.get("source") or (f"file {f['file_id']}" if f.get("file_id") else "-")),
+                str(f.get("format") or "-"),
+                "-" if f.get("bytes") is None else str(f["bytes"]),
+                (f.get("sha256") or "-")[:12],
+                where,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5] for row in rows
+    ]
 
 
 def script_emulator(url: str) -> None:
@@ -194,7 +248,7 @@ def main() -> int:
         print(f"\nthe emulator answered {stats['requests']} API requests: {json.dumps(stats['by_route'])}")
         for log_name in failed:
             print(f"\na DAG run failed; the last lines of {home / log_name}:")
-            print("\n".join((home / log_name).read_text().splitlines()[-40:]))
+            print(shown_text("\n".join((home / log_name).read_text().splitlines()[-40:])))
         return 1 if failed else 0
     finally:
         emulator.terminate()
