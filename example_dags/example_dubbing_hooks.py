@@ -21,7 +21,7 @@ Connections: ``camb_default`` (type ``camb``, password = API key) and
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_dubbing.client.urls import shown_url
@@ -32,6 +32,8 @@ except ImportError:  # Airflow 2
     from airflow.decorators import dag, task  # type: ignore[no-redef,unused-ignore]
     from airflow.models.param import Param  # type: ignore[no-redef,unused-ignore]
 
+
+RETRY_A_WAIT: dict[str, Any] = {"retries": 2, "retry_delay": timedelta(seconds=2)}
 
 # Why an export has no URL: it answered a task id, and CAMB.AI's status answer documents none.
 NO_EXPORT_URL = "no file URL: CAMB.AI answered a task id, and its status gives no file location"
@@ -79,7 +81,9 @@ def example_dubbing_hooks() -> None:
             return {"task_id": None, "output_url": answer.output_url}
         return {"task_id": answer.task_id, "output_url": None}  # ExportStarted: a task to wait for
 
-    @task(multiple_outputs=False, show_return_value_in_logs=False)
+    # A check that still fails after the client's own retries (an outage) fails the try; the
+    # task's retries then ask again about the same id. (The sensors count failed checks instead.)
+    @task(multiple_outputs=False, show_return_value_in_logs=False, **RETRY_A_WAIT)
     def wait_for_camb_export(started: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_dubbing.hooks.camb import CambHook
 
@@ -108,7 +112,7 @@ def example_dubbing_hooks() -> None:
         )
         return job.id
 
-    @task(multiple_outputs=False)
+    @task(multiple_outputs=False, **RETRY_A_WAIT)
     def wait_for_blendvision_job(job_id: str, params: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 

@@ -1,5 +1,7 @@
 """The secret audit: every example DAG, deferred and on the worker, with a failure and with faults on;
-then everything that was written is searched for the API key and the token.
+then everything that was written is searched for the API key and the token, and every log line, output,
+trigger and file but the metadata DB for a presigned URL's signature (the URLs belong in task results,
+which the next task reads, and nowhere else).
 
 Searched: every file under the throwaway AIRFLOW_HOME (task logs, the metadata DB's bytes), every row
 of every metadata table as text (XCom, rendered template fields, task instances, the log table),
@@ -33,12 +35,15 @@ pytestmark = pytest.mark.airflow
 
 SECRETS = (CAMB_KEY, BV_TOKEN)
 EXAMPLES = [
+    ("example_camb_dubbing_pipeline.py", "example_camb_dubbing_pipeline"),
     ("example_dubbing_hooks.py", "example_dubbing_hooks"),
     ("example_dubbing_sensors.py", "example_dubbing_sensors"),
     ("example_blendvision_localisation.py", "example_blendvision_localisation"),
     ("example_camb_export_formats.py", "example_camb_export_formats"),
 ]
 FAULT_KINDS = ["429", "500", "502_html", "503", "drop", "truncate", "slow"]
+# What signs every presigned URL the emulator hands out (as S3's do).
+SIGNATURE = "X-Amz-Signature="
 
 
 @pytest.fixture
@@ -133,7 +138,7 @@ def test_no_secret_is_written_anywhere(
         if not deferred:
             _not_deferred(dag)
         dag_run = dag.test()
-        assert dag_run.state == "success", dag_id
+        assert dag_run.state == "success", (dag_id, mapped_rows(dag_run))
         for (task_id, index), (state, _value) in mapped_rows(dag_run).items():
             states[(dag_id, task_id, index)] = state
 
@@ -166,3 +171,12 @@ def test_no_secret_is_written_anywhere(
         hits = {where: text.count(secret) for where, text in written.items() if secret in text}
         assert hits == {}, f"secret found in {hits}"
         assert _files_with(airflow_db, secret) == []
+
+    # Presigned URLs: whole in the results (XCom), shown without their query string everywhere else.
+    assert SIGNATURE in written["metadata DB rows"], "no presigned URL reached a task result"
+    assert "/_files/" in written["log lines (task, trigger, client, emulator)"], "no file was ever logged"
+    shown = {where: text for where, text in written.items() if where != "metadata DB rows"}
+    hits = {where: text.count(SIGNATURE) for where, text in shown.items() if SIGNATURE in text}
+    assert hits == {}, f"a presigned URL's signature found in {hits}"
+    # The metadata DB's own files (the DB, its WAL and journal) hold the XCom rows.
+    assert [path for path in _files_with(airflow_db, SIGNATURE) if "airflow.db" not in Path(path).name] == []
