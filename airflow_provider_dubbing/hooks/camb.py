@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing import connection_forms
@@ -183,3 +184,15 @@ class CambHook(DubbingHook):
     ) -> AltFormatExport:
         """Async twin of :meth:`export_alt_format`, with the same parameters."""
         return await self._arequest(endpoints.export_alt_format(run_id, language, output_format))
+
+
+class CambConnected:
+    """What the CAMB.AI sensors and operators share: the hook of their ``camb_conn_id``,
+    built on first use (rebuilt, never copied, with the task)."""
+
+    camb_conn_id: str
+
+    @cached_property
+    def hook(self) -> CambHook:
+        """The hook of ``camb_conn_id``."""
+        return CambHook(self.camb_conn_id)

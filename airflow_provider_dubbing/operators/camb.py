@@ -4,7 +4,6 @@ to another format (or read an export's status)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing.camb import endpoints
@@ -12,24 +11,13 @@ from airflow_provider_dubbing.camb.models import ExportReady
 from airflow_provider_dubbing.camb.outcomes import judge_dubbing_result, judge_ready_export
 from airflow_provider_dubbing.client.errors import DubbingError, ResponseValidationError
 from airflow_provider_dubbing.client.outcome import Verdict
-from airflow_provider_dubbing.hooks.camb import CambHook
+from airflow_provider_dubbing.hooks.camb import CambConnected, CambHook
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
 from airflow_provider_dubbing.task_failures import failure_for_call
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
 
 
-class _CambTask:
-    """The hook of ``camb_conn_id``, shared by the CAMB.AI operators."""
-
-    camb_conn_id: str
-
-    @cached_property
-    def hook(self) -> CambHook:
-        """The hook of ``camb_conn_id``."""
-        return CambHook(self.camb_conn_id)
-
-
-class CambDubOperator(_CambTask, DubbingStartOperator):
+class CambDubOperator(CambConnected, DubbingStartOperator):
     """Dubs a video with CAMB.AI (``POST dub``), by default waits until the dub is done, and
     returns where the dubbed files are.
 
@@ -137,7 +125,7 @@ class CambDubOperator(_CambTask, DubbingStartOperator):
         return {**result, "result": verdict.result}
 
 
-class CambGetDubbingResultOperator(_CambTask, DubbingReadOperator):
+class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
     """Reads where a finished CAMB.AI run's dubbed files are (``GET dub-result/{run_id}``).
 
     Returns (XCom) ``{"run_id", "outputs": [{"language", "video_url", "audio_url",
@@ -169,7 +157,7 @@ class CambGetDubbingResultOperator(_CambTask, DubbingReadOperator):
         return judge_dubbing_result(self.hook.get_dubbing_result(self.run_id))
 
 
-class CambGetAltFormatStatusOperator(_CambTask, DubbingReadOperator):
+class CambGetAltFormatStatusOperator(CambConnected, DubbingReadOperator):
     """Reads the status of a CAMB.AI alt-format export and returns it as a dict.
 
     The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
@@ -207,7 +195,7 @@ class CambGetAltFormatStatusOperator(_CambTask, DubbingReadOperator):
         return self.hook.check_export(self.alt_format_task_id, self.run_id)
 
 
-class CambExportAltFormatOperator(_CambTask, DubbingStartOperator):
+class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
     """Exports a finished CAMB.AI dubbing run to another format and, by default, waits
     until the export is done.
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing.camb.endpoints import SERVICE
 from airflow_provider_dubbing.client.outcome import Verdict
-from airflow_provider_dubbing.hooks.camb import CambHook
+from airflow_provider_dubbing.hooks.camb import CambConnected, CambHook
 from airflow_provider_dubbing.sensors.base import DubbingSensor
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
 
 
-class CambDubbingSensor(DubbingSensor):
+class CambDubbingSensor(CambConnected, DubbingSensor):
     """Waits until a CAMB.AI dub is done; returns its status as a dict.
 
     The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
@@ -44,16 +43,11 @@ class CambDubbingSensor(DubbingSensor):
         self.camb_conn_id = camb_conn_id
         super().__init__(**kwargs)
 
-    @cached_property
-    def hook(self) -> CambHook:
-        """The hook of ``camb_conn_id``."""
-        return CambHook(self.camb_conn_id)
-
     def check(self) -> Verdict:
         return self.hook.check_dubbing(self.dubbing_task_id)
 
 
-class CambAltFormatSensor(DubbingSensor):
+class CambAltFormatSensor(CambConnected, DubbingSensor):
     """Waits until a CAMB.AI alt-format export is done; returns its status as a dict.
 
     The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
@@ -87,11 +81,6 @@ class CambAltFormatSensor(DubbingSensor):
         self.run_id = run_id
         self.camb_conn_id = camb_conn_id
         super().__init__(**kwargs)
-
-    @cached_property
-    def hook(self) -> CambHook:
-        """The hook of ``camb_conn_id``."""
-        return CambHook(self.camb_conn_id)
 
     def check(self) -> Verdict:
         return self.hook.check_export(self.alt_format_task_id, self.run_id)

@@ -5,7 +5,6 @@ whose file is ready at once, and retry a dub after its checks failed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_dubbing.operators.camb import (
@@ -14,40 +13,12 @@ from airflow_provider_dubbing.operators.camb import (
     CambGetDubbingResultOperator,
 )
 from airflow_provider_dubbing.sensors.camb import CambDubbingSensor
-
-try:
-    from airflow.sdk import DAG
-except ImportError:  # Airflow 2
-    from airflow import DAG  # type: ignore[no-redef,attr-defined,unused-ignore]
+from tests.dags.operator_dags import _dag  # one way to record failed tries, shared
 
 VIDEO = "https://media.example/trailer.mp4"
 LANGUAGES = ["es-ES", "fr-FR", "ja-JP"]
 FAST = {"poll_interval_s": 0.05, "max_poll_interval_s": 0.2}
 SENSE = {"poke_interval": 0.05, "max_wait": 0.2, "timeout": 60}
-
-# task id -> the exception each failed try ended with, in order
-SEEN: dict[str, list[tuple[str, str]]] = {}
-
-
-def _record(context: Any) -> None:
-    error = context.get("exception")
-    SEEN.setdefault(context["ti"].task_id, []).append((type(error).__name__, str(error)))
-
-
-def _dag(dag_id: str, **default_args: Any) -> DAG:
-    return DAG(
-        dag_id,
-        schedule=None,
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
-        default_args={
-            "retries": 2,
-            "retry_delay": timedelta(0),
-            "on_failure_callback": _record,
-            "on_retry_callback": _record,
-            **default_args,
-        },
-    )
 
 
 def _run_id(dub: dict[str, Any]) -> Any:

@@ -20,6 +20,7 @@ import pytest
 from airflow_provider_dubbing.hooks.camb import CambHook
 from tests.conftest import NO_EXCEPTION_IN_CALLBACKS, needs_dag_test
 from tests.dags import camb_dubbing_dags as dags
+from tests.dags import operator_dags as ops
 from tests.integration.test_operators import MODES, rows, skip_retried_deferral_on_3_0, started_notes
 
 pytestmark = [pytest.mark.airflow, needs_dag_test, pytest.mark.timeout(300)]
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.airflow, needs_dag_test, pytest.mark.timeout(300)]
 
 @pytest.fixture(autouse=True)
 def _clean() -> Any:
-    dags.SEEN.clear()
+    ops.SEEN.clear()
     dags.ExportThenLoseTheWorker.failed.clear()
     return
 
@@ -137,7 +138,7 @@ def test_a_retry_after_a_ready_export_returns_its_url_without_exporting_again(
     assert value == note["result"]
     assert value["output_url"].split("?")[0].endswith(".mp3")
     if not NO_EXCEPTION_IN_CALLBACKS:
-        assert dags.SEEN["export"][0][0] == "RuntimeError"
+        assert ops.SEEN["export"][0][0] == "RuntimeError"
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -152,7 +153,7 @@ def test_a_retried_dub_reattaches_and_pays_once(airflow_db: Path, connections: A
     assert connections.stats()["created"]["camb_dub"] == 1
     assert dub["xcom"]["return_value"]["result"]["outputs"][0]["audio_url"]
     if not NO_EXCEPTION_IN_CALLBACKS:
-        assert [kind for kind, _ in dags.SEEN["dub"]] == ["DubbingServiceUnavailable"]
+        assert [kind for kind, _ in ops.SEEN["dub"]] == ["DubbingServiceUnavailable"]
 
 
 def test_an_unpaid_dub_fails_once_naming_why(airflow_db: Path, connections: Any) -> None:
@@ -164,7 +165,7 @@ def test_an_unpaid_dub_fails_once_naming_why(airflow_db: Path, connections: Any)
     assert (dub["state"], dub["tries"]) == ("failed", 1)
     assert connections.stats()["created"]["camb_dub"] == 1
     if not NO_EXCEPTION_IN_CALLBACKS:
-        kind, message = dags.SEEN["dub"][0]
+        kind, message = ops.SEEN["dub"][0]
         assert kind == "DubbingPaymentRequired"
         assert "NO_CREDITS" in message
 
@@ -175,6 +176,6 @@ def test_bad_dub_input_fails_before_any_request(airflow_db: Path, connections: A
     assert (dub["state"], dub["tries"]) == ("failed", 1)
     assert connections.stats()["requests"] == 0
     if not NO_EXCEPTION_IN_CALLBACKS:
-        kind, message = dags.SEEN["dub"][0]
+        kind, message = ops.SEEN["dub"][0]
         assert kind == "DubbingRequestRefused"
         assert "video_url" in message
