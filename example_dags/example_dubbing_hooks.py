@@ -9,7 +9,7 @@ worker slot while waiting.
 
 CAMB.AI answers an export in one of two documented forms, and ``export_alt_format`` returns
 which: ``ExportReady`` (its ``output_url`` is the file, presigned: nothing to wait for) or
-``ExportStarted`` (a ``task_id`` to poll; the status answer documents no file location, so
+``TaskStarted`` (a ``task_id`` to poll; the status answer documents no file location, so
 the report says there is no URL rather than invent one). The report shows a URL without its
 query string: a presigned URL is a short-lived credential.
 
@@ -79,7 +79,7 @@ def example_dubbing_hooks() -> None:
         )
         if isinstance(answer, ExportReady):  # the file is ready now: its presigned URL
             return {"task_id": None, "output_url": answer.output_url}
-        return {"task_id": answer.task_id, "output_url": None}  # ExportStarted: a task to wait for
+        return {"task_id": answer.task_id, "output_url": None}  # TaskStarted: a task to wait for
 
     # A check that still fails after the client's own retries (an outage) fails the try; the
     # task's retries then ask again about the same id. (The sensors count failed checks instead.)

@@ -73,7 +73,7 @@ def example_dubbing_sensors() -> None:
         )
         if isinstance(answer, ExportReady):  # the file is ready now: its presigned URL
             return {"task_id": None, "output_url": answer.output_url}
-        return {"task_id": answer.task_id, "output_url": None}  # ExportStarted: a task to wait for
+        return {"task_id": answer.task_id, "output_url": None}  # TaskStarted: a task to wait for
 
     @task.branch
     def camb_export_needs_waiting(started: dict[str, Any]) -> list[str]:

@@ -18,9 +18,9 @@ from airflow_provider_dubbing.camb.models import (
     DubRequest,
     ErrorBody,
     ExportAltFormatRequest,
-    ExportStarted,
     Language,
     TaskProgress,
+    TaskStarted,
     TaskStatusQuery,
     parse_export_answer,
 )
@@ -84,21 +84,29 @@ def export_alt_format(run_id: int | str, language: int | str, output_format: str
     )
 
 
-def dub(request: DubRequest) -> ApiCall[ExportStarted]:
-    """``POST dub``: start dubbing a video; the answer is the new task's id."""
+def dub(
+    video_url: str, source_language: int | str, target_languages: Any, **options: Any
+) -> ApiCall[TaskStarted]:
+    """``POST dub``: start dubbing a video; the answer is the new task's id.
+
+    The body is checked first (:class:`DubRequest`); an optional field given as None is
+    left out, and an unknown one is an :class:`InvalidInputError` naming it.
+    """
+    arguments = {
+        "video_url": video_url,
+        "source_language": source_language,
+        "target_languages": target_languages,
+        **{name: value for name, value in options.items() if value is not None},
+    }
+    request = validate_input(DubRequest, **arguments)
     return ApiCall(
         service=SERVICE,
         method="POST",
         path=("dub",),
         json_body=request.to_body(),
-        parse=ExportStarted.model_validate,
+        parse=TaskStarted.model_validate,
         label="POST dub",
     )
-
-
-def dub_request(**arguments: Any) -> DubRequest:
-    """The checked body of ``POST dub``, or an :class:`InvalidInputError` naming the field at fault."""
-    return validate_input(DubRequest, **{k: v for k, v in arguments.items() if v is not None})
 
 
 def get_dubbing_status(task_id: str, run_id: int | str | None = None) -> ApiCall[TaskProgress]:

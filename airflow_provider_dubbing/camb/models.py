@@ -156,20 +156,21 @@ class ExportReady(BaseModel):
     task_id: str | None = None
 
 
-class ExportStarted(BaseModel):
-    """``POST dub-alt-format/...`` answered ``{"task_id": ...}``: poll ``GET dub-alt-format/{task_id}``."""
+class TaskStarted(BaseModel):
+    """A task was started: ``{"task_id": ...}``, the answer of ``POST dub`` (follow it with
+    ``GET dub/{task_id}``) and of an export that runs (``GET dub-alt-format/{task_id}``)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     task_id: str = Field(min_length=1)
 
 
-AltFormatExport = ExportReady | ExportStarted
+AltFormatExport = ExportReady | TaskStarted
 """The two documented answers of an export's create call."""
 
 
 def parse_export_answer(data: Any) -> AltFormatExport:
-    """The create answer as :class:`ExportReady` (it holds ``output_url``) or :class:`ExportStarted`.
+    """The create answer as :class:`ExportReady` (it holds ``output_url``) or :class:`TaskStarted`.
 
     The reference page shows ``{"output_url": ...}`` and says the caller gets "a download
     URL, or a task ID"; camb-sdk types it as a string map or ``{"task_id": ...}``. A URL
@@ -177,7 +178,7 @@ def parse_export_answer(data: Any) -> AltFormatExport:
     """
     if isinstance(data, dict) and data.get("output_url") is not None:
         return ExportReady.model_validate(data)
-    return ExportStarted.model_validate(data)
+    return TaskStarted.model_validate(data)
 
 
 def _http_url(value: Any) -> Any:

@@ -85,10 +85,7 @@ class CambHook(DubbingHook):
             ``transcription_mode``); an unknown name is an :class:`InvalidInputError`.
         :return: the new dub's task id; follow it with :meth:`get_dubbing_status`.
         """
-        request = endpoints.dub_request(
-            video_url=video_url, source_language=source_language, target_languages=target_languages, **options
-        )
-        return self._request(endpoints.dub(request)).task_id
+        return self._request(endpoints.dub(video_url, source_language, target_languages, **options)).task_id
 
     async def adub(
         self,
@@ -98,10 +95,8 @@ class CambHook(DubbingHook):
         **options: Any,
     ) -> str:
         """Async twin of :meth:`dub`, with the same parameters."""
-        request = endpoints.dub_request(
-            video_url=video_url, source_language=source_language, target_languages=target_languages, **options
-        )
-        return (await self._arequest(endpoints.dub(request))).task_id
+        call = endpoints.dub(video_url, source_language, target_languages, **options)
+        return (await self._arequest(call)).task_id
 
     def get_dubbing_status(self, task_id: str, run_id: int | str | None = None) -> TaskProgress:
         """The status of a dub (``GET dub/{task_id}``); on ``SUCCESS`` its ``run_id`` names the run.
@@ -168,7 +163,7 @@ class CambHook(DubbingHook):
         CAMB.AI answers in one of two documented forms, and the return type says which:
         :class:`~airflow_provider_dubbing.camb.models.ExportReady` (``output_url``: the file
         is ready, a presigned URL that expires; nothing to poll) or
-        :class:`~airflow_provider_dubbing.camb.models.ExportStarted` (``task_id``: follow it
+        :class:`~airflow_provider_dubbing.camb.models.TaskStarted` (``task_id``: follow it
         with :meth:`get_alt_format_status`). The arguments are checked before the request;
         the request is retried only when it surely never reached CAMB.AI, so a retry never
         starts a second export.

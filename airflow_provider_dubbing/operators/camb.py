@@ -93,16 +93,10 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         }
 
     def validate_request(self) -> None:
-        endpoints.dub_request(**self._arguments())
+        endpoints.dub(**self._arguments())
 
     def start(self) -> None:
-        arguments = self._arguments()
-        self.dubbing_task_id = self.hook.dub(
-            arguments.pop("video_url"),
-            arguments.pop("source_language"),
-            arguments.pop("target_languages"),
-            **arguments,
-        )
+        self.dubbing_task_id = self.hook.dub(**self._arguments())
 
     def check(self) -> Verdict:
         return self.hook.check_dubbing(str(self.dubbing_task_id))

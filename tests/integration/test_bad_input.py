@@ -261,7 +261,7 @@ def _a04(env: Env) -> str:
 
 
 def _a05(env: Env) -> str:
-    # An mp4 export answers a task id (ExportStarted), whose task remembers its run.
+    # An mp4 export answers a task id (TaskStarted), whose task remembers its run.
     started = env.via(env.camb(), "export_alt_format", "42", 1, "mp4")
     return str(env.emulator.state.camb_tasks[started.task_id].run_id)
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from airflow_provider_dubbing.blendvision.models import DubbingStatus
-from airflow_provider_dubbing.camb.models import ExportReady, ExportStarted, TaskStatus
+from airflow_provider_dubbing.camb.models import ExportReady, TaskStarted, TaskStatus
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.client.streams import AsyncStreamTransport
 from airflow_provider_dubbing.exceptions import (
@@ -93,7 +93,7 @@ def test_camb_bare_string_and_unknown_status(connections: Any, via: Any) -> None
 def test_camb_export_then_follow_to_success(connections: Any, via: Any) -> None:
     hook = CambHook()
     answer = via(hook, "export_alt_format", 18342, "es-ES", "mp4")
-    assert isinstance(answer, ExportStarted)
+    assert isinstance(answer, TaskStarted)
     task_id = answer.task_id
     statuses = [via(hook, "get_alt_format_status", task_id).status for _ in range(4)]
     assert statuses[-1] == "SUCCESS"

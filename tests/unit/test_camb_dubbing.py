@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from airflow_provider_dubbing.camb import endpoints as camb
-from airflow_provider_dubbing.camb.models import DubbingResult, ExportReady, ExportStarted, TaskProgress
+from airflow_provider_dubbing.camb.models import DubbingResult, ExportReady, TaskProgress, TaskStarted
 from airflow_provider_dubbing.camb.outcomes import (
     judge_dubbing,
     judge_dubbing_result,
@@ -47,7 +47,7 @@ def _answer(body: Any, seen: list[httpx.Request]) -> Any:
 
 @pytest.mark.parametrize(
     ("name", "form"),
-    [("camb_export_ready.json", ExportReady), ("camb_export_started.json", ExportStarted)],
+    [("camb_export_ready.json", ExportReady), ("camb_export_started.json", TaskStarted)],
 )
 def test_an_export_answer_parses_in_either_documented_form(send: Sender, name: str, form: type) -> None:
     seen: list[httpx.Request] = []
@@ -79,14 +79,15 @@ def test_an_export_answer_of_neither_form_is_a_validation_error(send: Sender, bo
 
 def test_a_dub_posts_the_checked_body_and_answers_its_task_id(send: Sender) -> None:
     seen: list[httpx.Request] = []
-    request = camb.dub_request(
-        video_url="https://media.test/source.mp4",
-        source_language="auto",
-        target_languages=["es-ES", 76, "31"],
+    call = camb.dub(
+        "https://media.test/source.mp4",
+        "auto",
+        ["es-ES", 76, "31"],
         project_name="trailer",
         ai_optimization=True,
+        folder_id=None,  # an option given as None is left out
     )
-    task = send(_answer(sample("camb_dub_created.json"), seen), camb.dub(request))
+    task = send(_answer(sample("camb_dub_created.json"), seen), call)
     assert task.task_id == sample("camb_dub_created.json")["task_id"]
     assert (seen[0].method, seen[0].url.path) == ("POST", "/apis/dub")
     assert json.loads(seen[0].content) == {
@@ -125,7 +126,7 @@ def test_bad_dub_input_is_refused_naming_the_field(arguments: dict[str, Any], fi
         "target_languages": [54],
     }
     with pytest.raises(InvalidInputError) as caught:
-        camb.dub_request(**{**good, **arguments})
+        camb.dub(**{**good, **arguments})
     assert caught.value.field == field
 
 
