@@ -22,7 +22,7 @@ from airflow_provider_dubbing.client.errors import (
 )
 from airflow_provider_dubbing.client.outcome import Phase, Verdict
 from airflow_provider_dubbing.client.polling import PollSchedule
-from airflow_provider_dubbing.operators.started_work import Note, StartedWork
+from airflow_provider_dubbing.operators.started_work import StartedWork
 from airflow_provider_dubbing.task_failures import (
     DubbingWaitTimeout,
     failure_for,
@@ -217,7 +217,15 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
             return None
         self._set_started_id(note.object_id)
         if note.result is not None:
-            return self._recalled(note, note.result)
+            # The create call itself finished this work in an earlier try: return that answer
+            # rather than start (and pay for) the same work again.
+            self.log.info(
+                "the %s was finished by an earlier try of this task; returning its result instead of "
+                "starting it again (a presigned URL in it may have expired: a new DAG run starts afresh)",
+                self.noun,
+            )
+            status = str(note.result.get("status") or "")
+            return Verdict(Phase.SUCCEEDED, status, f"{self.noun} finished in an earlier try", note.result)
         try:
             verdict = self.check()
         except NotFoundError:
@@ -237,31 +245,18 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         self.log.info("reattaching to %s, started by an earlier try: %s", self.what, verdict.summary)
         return verdict
 
-    def _recalled(self, note: Note, result: dict[str, Any]) -> Verdict:
-        # The create call itself finished this work in an earlier try: return that answer
-        # rather than start (and pay for) the same work again.
-        self.log.info(
-            "the %s was finished by an earlier try of this task; returning its result instead of starting "
-            "it again (a presigned URL in it may have expired: a new DAG run starts afresh)",
-            self.noun,
-        )
-        status = str(result.get("status") or "")
-        return Verdict(Phase.SUCCEEDED, status, f"{self.noun} finished in an earlier try", result)
-
     def _start(self, work: StartedWork) -> Verdict | None:
         try:
             verdict = self.start()
         except DubbingError as exc:
             raise failure_for_call(exc, conn_id=self.conn_id, what=f"a new {self.noun}") from exc
-        finished = verdict is not None and verdict.phase is Phase.SUCCEEDED
-        if self.started_id is None and not finished:  # pragma: no cover - a subclass bug
+        # A create answer that already finished the work is noted whole, so a later try returns it.
+        finished = verdict.result if verdict is not None and verdict.phase is Phase.SUCCEEDED else None
+        if self.started_id is None and finished is None:  # pragma: no cover - a subclass bug
             raise RuntimeError(f"{type(self).__name__}.start() did not set the new id")
-        if verdict is not None and finished:
-            key = work.record(self.started_id, verdict.result)
-            self.log.info("%s (noted in Airflow Variable %s for later tries)", verdict.summary, key)
-        else:
-            key = work.record(self.started_id)
-            self.log.info("started %s (noted in Airflow Variable %s for later tries)", self.what, key)
+        key = work.record(self.started_id, finished)
+        done = verdict.summary if verdict is not None and finished is not None else f"started {self.what}"
+        self.log.info("%s (noted in Airflow Variable %s for later tries)", done, key)
         return verdict
 
     def _check_once(self) -> Verdict:
