@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
@@ -154,3 +155,15 @@ class BlendVisionHook(DubbingHook):
         extra (``{job_id}`` is replaced by the id), else :data:`DEFAULT_CONSOLE_URL`."""
         template = self.get_connection_fields().extra_value("console_url") or DEFAULT_CONSOLE_URL
         return str(template).replace("{job_id}", quote(str(job_id), safe=""))
+
+
+class BlendVisionConnected:
+    """What the BlendVision One sensor and operators share: the hook of their
+    ``blendvision_conn_id``, built on first use (rebuilt, never copied, with the task)."""
+
+    blendvision_conn_id: str
+
+    @cached_property
+    def hook(self) -> BlendVisionHook:
+        """The hook of ``blendvision_conn_id``."""
+        return BlendVisionHook(self.blendvision_conn_id)

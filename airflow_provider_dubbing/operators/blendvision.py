@@ -4,7 +4,6 @@ and for download links of library files (a job's outputs)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing._compat import BaseOperator
@@ -12,7 +11,7 @@ from airflow_provider_dubbing.blendvision import endpoints
 from airflow_provider_dubbing.blendvision.outcomes import downloadable_files, judge_job
 from airflow_provider_dubbing.client.errors import DubbingError, InvalidInputError
 from airflow_provider_dubbing.client.outcome import Verdict
-from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+from airflow_provider_dubbing.hooks.blendvision import BlendVisionConnected, BlendVisionHook
 from airflow_provider_dubbing.links.blendvision import CONSOLE_URL_XCOM_KEY, BlendVisionDubbingJobLink
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
 from airflow_provider_dubbing.task_failures import failure_for_call
@@ -28,10 +27,9 @@ def _publish_console_url(context: Any, hook: BlendVisionHook, job_id: str | None
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=hook.dubbing_job_console_url(job_id))
 
 
-def _download_links(
-    task: Any, hook: BlendVisionHook, files: Sequence[tuple[str, str | None]]
-) -> list[dict[str, Any]]:
-    """One link dict per ``(file id, lang_code)``, each logged with its URI's query string left out.
+def _download_links(task: Any, files: Sequence[tuple[str, str | None]]) -> list[dict[str, Any]]:
+    """One link dict per ``(file id, lang_code)``, asked through ``task.hook``, each logged with
+    its URI's query string left out.
 
     A failed request fails the task as any other failed call does: a refusal (404, 403)
     at once, a service that may heal through the task's retries.
@@ -39,23 +37,23 @@ def _download_links(
     links = []
     for file_id, lang_code in files:
         try:
-            link = hook.get_download_link(file_id)
+            link = task.hook.get_download_link(file_id)
         except DubbingError as exc:
             raise failure_for_call(
-                exc, conn_id=hook.blendvision_conn_id, what=f"the download link of library file {file_id!r}"
+                exc, conn_id=task.blendvision_conn_id, what=f"the download link of library file {file_id!r}"
             ) from exc
         task.log.info("%s", link.describe(lang_code))
         links.append(link.to_result(lang_code))
     return links
 
 
-def _with_download_links(task: Any, hook: BlendVisionHook, result: dict[str, Any]) -> dict[str, Any]:
+def _with_download_links(task: Any, result: dict[str, Any]) -> dict[str, Any]:
     if not task.download_links:
         return result
-    return {**result, DOWNLOAD_LINKS_KEY: _download_links(task, hook, downloadable_files(result))}
+    return {**result, DOWNLOAD_LINKS_KEY: _download_links(task, downloadable_files(result))}
 
 
-class BlendVisionGetDubbingJobOperator(DubbingReadOperator):
+class BlendVisionGetDubbingJobOperator(BlendVisionConnected, DubbingReadOperator):
     """Reads a BlendVision One dubbing job and returns it as a dict.
 
     The return value (XCom) is the API's ``dubbing_job`` object, the same dict
@@ -99,11 +97,6 @@ class BlendVisionGetDubbingJobOperator(DubbingReadOperator):
         self.blendvision_conn_id = blendvision_conn_id
         self.download_links = download_links
 
-    @cached_property
-    def hook(self) -> BlendVisionHook:
-        """The hook of ``blendvision_conn_id``."""
-        return BlendVisionHook(self.blendvision_conn_id)
-
     def check(self) -> Verdict:
         return self.hook.check_dubbing_job(self.dubbing_job_id)
 
@@ -112,10 +105,10 @@ class BlendVisionGetDubbingJobOperator(DubbingReadOperator):
 
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """The job's dict, with ``download_links`` unless the option is off."""
-        return _with_download_links(self, self.hook, result)
+        return _with_download_links(self, result)
 
 
-class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
+class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOperator):
     """Creates a BlendVision One dubbing job and, by default, waits until it succeeds.
 
     Returns (XCom) the job as the same dict :class:`.BlendVisionGetDubbingJobOperator`
@@ -179,11 +172,6 @@ class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
         self.download_links = download_links
         self.dubbing_job_id: str | None = None
 
-    @cached_property
-    def hook(self) -> BlendVisionHook:
-        """The hook of ``blendvision_conn_id``."""
-        return BlendVisionHook(self.blendvision_conn_id)
-
     def _arguments(self) -> dict[str, Any]:
         return {
             "source_type": self.source_type,
@@ -210,10 +198,10 @@ class BlendVisionCreateDubbingJobOperator(DubbingStartOperator):
 
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """The job's dict, with ``download_links`` unless the option is off."""
-        return _with_download_links(self, self.hook, result)
+        return _with_download_links(self, result)
 
 
-class BlendVisionGetDownloadLinksOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
+class BlendVisionGetDownloadLinksOperator(BlendVisionConnected, DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
     """Gets a presigned download link for each of some BlendVision One library files.
 
     Returns (XCom) a list with one dict per id, in order: ``{"id", "lang_code",
@@ -252,18 +240,13 @@ class BlendVisionGetDownloadLinksOperator(DubbingTaskMixin, BaseOperator):  # ty
             # A blank or empty literal fails the DAG's import, naming the field.
             endpoints.check_file_ids(file_ids)
 
-    @cached_property
-    def hook(self) -> BlendVisionHook:
-        """The hook of ``blendvision_conn_id``."""
-        return BlendVisionHook(self.blendvision_conn_id)
-
     def execute(self, context: Any) -> list[dict[str, Any]]:
         """Check the ids, then get and return one link per id."""
         try:
             file_ids = endpoints.check_file_ids(self.file_ids)
         except InvalidInputError as exc:
             raise failure_for_call(exc, conn_id=self.conn_id, what="download links") from None
-        return _download_links(self, self.hook, [(file_id, None) for file_id in file_ids])
+        return _download_links(self, [(file_id, None) for file_id in file_ids])
 
 
 def _is_literal(value: Any) -> bool:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 from airflow_provider_dubbing.blendvision.endpoints import SERVICE
 from airflow_provider_dubbing.client.outcome import Verdict
-from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+from airflow_provider_dubbing.hooks.blendvision import BlendVisionConnected, BlendVisionHook
 from airflow_provider_dubbing.sensors.base import DubbingSensor
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 
 
-class BlendVisionDubbingJobSensor(DubbingSensor):
+class BlendVisionDubbingJobSensor(BlendVisionConnected, DubbingSensor):
     """Waits until a BlendVision One dubbing job succeeds; returns the job as a dict.
 
     The return value (XCom) is the API's ``dubbing_job`` object (``id``, ``status``,
@@ -43,11 +42,6 @@ class BlendVisionDubbingJobSensor(DubbingSensor):
         self.dubbing_job_id = dubbing_job_id
         self.blendvision_conn_id = blendvision_conn_id
         super().__init__(**kwargs)
-
-    @cached_property
-    def hook(self) -> BlendVisionHook:
-        """The hook of ``blendvision_conn_id``."""
-        return BlendVisionHook(self.blendvision_conn_id)
 
     def check(self) -> Verdict:
         return self.hook.check_dubbing_job(self.dubbing_job_id)
