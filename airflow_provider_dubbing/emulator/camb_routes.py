@@ -6,6 +6,7 @@ Errors look like FastAPI's: ``{"detail": "..."}``, or a list of ``loc``/``msg``/
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_dubbing.emulator.camb_checks import INTEGER, LOCALE_TAG, check_new_dub, invalid
@@ -95,11 +96,16 @@ def _bad_run_id_query(call: Call) -> Answer | None:
 
 
 def _task_status(call: Call) -> Answer:
+    return _status(call, call.state.poll_camb_task)
+
+
+def _status(call: Call, poll: Callable[..., Any]) -> Answer:
+    """A task's status (a dub or an export answer alike): 422 for a bad ``run_id`` query, 404 unknown."""
     bad = _bad_run_id_query(call)
     if bad is not None:
         return bad
     task_id = call.params["task_id"]
-    answer = call.state.poll_camb_task(task_id, commit=call.commit)
+    answer = poll(task_id, commit=call.commit)
     if answer is None:
         return _error(404, f"Task {task_id} not found")
     return Answer(200, answer)
@@ -120,14 +126,7 @@ def _create_dub(call: Call) -> Answer:
 
 
 def _dub_status(call: Call) -> Answer:
-    bad = _bad_run_id_query(call)
-    if bad is not None:
-        return bad
-    task_id = call.params["task_id"]
-    answer = call.state.poll_camb_dub(task_id, commit=call.commit)
-    if answer is None:
-        return _error(404, f"Task {task_id} not found")
-    return Answer(200, answer)
+    return _status(call, call.state.poll_camb_dub)
 
 
 def _dub_result(call: Call) -> Answer:

@@ -170,14 +170,13 @@ class EmulatorServer:
         :param outcome: the final status (SUCCESS when omitted).
         """
         body = _body(
+            message=message,
             steps=steps,
             run_id=run_id,
             pending_polls=pending_polls,
             outcome=outcome,
             exception_reason=exception_reason,
         )
-        if message is not _UNSET:
-            body["message"] = message
         self.call_in_loop(lambda: self._state.script_camb_task(task_id, body))
 
     def script_camb_run(
@@ -197,14 +196,13 @@ class EmulatorServer:
             (the file is ready at once; the script is not used).
         """
         body = _body(
+            message=message,
             steps=steps,
             pending_polls=pending_polls,
             outcome=outcome,
             exception_reason=exception_reason,
             answer=answer,
         )
-        if message is not _UNSET:
-            body["message"] = message
         self.call_in_loop(lambda: self._state.script_camb_run(run_id, body))
 
     def script_camb_dub(
@@ -230,6 +228,7 @@ class EmulatorServer:
         force the look of that run's ``dub-result``.
         """
         body = _body(
+            message=message,
             steps=steps,
             run_id=run_id,
             target_languages=None if target_languages is None else list(target_languages),
@@ -240,8 +239,6 @@ class EmulatorServer:
             result_shape=result_shape,
             spelling=spelling,
         )
-        if message is not _UNSET:
-            body["message"] = message
         self.call_in_loop(lambda: self._state.script_camb_dub(task_id, body))
 
     def script_camb_video(
@@ -258,6 +255,7 @@ class EmulatorServer:
     ) -> None:
         """Script every dub created later from ``video_url`` (as ``PUT /_emulator/camb/videos``)."""
         body = _body(
+            message=message,
             video_url=video_url,
             steps=steps,
             pending_polls=pending_polls,
@@ -266,8 +264,6 @@ class EmulatorServer:
             result_shape=result_shape,
             spelling=spelling,
         )
-        if message is not _UNSET:
-            body["message"] = message
         self.call_in_loop(lambda: self._state.script_camb_video(body))
 
     def script_camb_result(
@@ -410,9 +406,12 @@ class EmulatorServer:
             await runner.cleanup()
 
 
-def _body(**fields: Any) -> dict[str, Any]:
-    """An admin body from keyword arguments, leaving out those not given."""
+def _body(*, message: Any = _UNSET, **fields: Any) -> dict[str, Any]:
+    """An admin body from keyword arguments, leaving out those not given (a ``message`` of
+    None is given: it scripts a null message)."""
     body = {key: value for key, value in fields.items() if value is not None}
+    if message is not _UNSET:
+        body["message"] = message
     for key in ("steps", "error_infos"):
         if key in body and not isinstance(body[key], (str, bytes)):
             body[key] = list(body[key])
