@@ -1,10 +1,11 @@
-"""Shared test setup: a throwaway AIRFLOW_HOME made before Airflow is imported, the
-emulator on 127.0.0.1 (port 0), and a fixture that runs a check through both the sync
-and the async path of a hook."""
+"""Shared test setup: a throwaway AIRFLOW_HOME made before Airflow is imported, its metadata
+DB migrated only for the tests that ask (``airflow_db``), the emulator on 127.0.0.1 (port 0),
+and a fixture that runs a check through both the sync and the async path of a hook."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -27,6 +28,13 @@ if "DUBBING_TEST_AIRFLOW_HOME" not in os.environ:
     # this module again mid-test must not wipe the connections its fixtures set.
     for name in [n for n in os.environ if n.startswith("AIRFLOW_CONN_")]:
         del os.environ[name]
+    # Only Airflow's CLI writes airflow.cfg with generated keys, and this process reads its
+    # configuration once, at its first import of Airflow: before ``airflow_db`` runs the CLI, if
+    # ever. So the keys go in the environment, the same for this process and every Airflow process
+    # it starts: the Fernet key (a DB value encrypted by one is read by another) and the JWT secret
+    # (dag.test()'s in-process execution API signs each task's token with it).
+    os.environ["AIRFLOW__CORE__FERNET_KEY"] = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = base64.b64encode(os.urandom(16)).decode()
 _HOME = Path(os.environ["DUBBING_TEST_AIRFLOW_HOME"])
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,18 +160,6 @@ def via(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return call
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    # Migrate before any test opens the SQLite file in-process: a connection opened
-    # earlier keeps seeing the empty database the migration replaced.
-    subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
-        check=True,
-        capture_output=True,
-        env=os.environ.copy(),
-        timeout=300,
-    )
-
-
 @pytest.fixture
 def log_lines(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]]]:
     """Every log line written during the test, whether through logging or structlog.
@@ -219,7 +215,7 @@ def _task_rows(db: Any, dag_run: Any) -> dict[str, tuple[str, int, Any]]:
 
 def stored_trigger_kwargs() -> list[str]:
     """The kwargs of every trigger row Airflow stored, decrypted (the column is Fernet-encrypted
-    with the key ``airflow db migrate`` wrote into the test home's config), as JSON text."""
+    with the session's key, ``AIRFLOW__CORE__FERNET_KEY`` above), as JSON text."""
     from airflow.models.trigger import Trigger
     from airflow.utils.session import create_session
 
@@ -236,7 +232,52 @@ def dead_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_METADATA_DB = _HOME / "airflow.db"
+_migrated = False
+_db_seen = False
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
-    """The throwaway AIRFLOW_HOME, whose metadata DB was migrated at session start."""
+    """The throwaway AIRFLOW_HOME, its metadata DB (SQLite, ``airflow.db``) migrated.
+
+    Migrated when a test first asks (a few seconds), so a session that never needs it never pays:
+    every test in tests/integration asks (its conftest), tests marked ``airflow`` ask, and any
+    test that runs ``dag.test()``, reads Variables or reads rows back must ask.
+    """
+    global _migrated
+    # Migrate before any test opens the SQLite file in-process: a connection opened earlier keeps
+    # seeing the empty database the migration replaced. pytest_runtest_teardown below fails a test
+    # that opened it without asking.
+    _migrated = True
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+        timeout=300,
+    )
     return _HOME
+
+
+@pytest.fixture(autouse=True)
+def _metadata_db_when_marked(request: pytest.FixtureRequest) -> None:
+    """A test marked ``airflow`` runs on the migrated metadata DB."""
+    if request.node.get_closest_marker("airflow") is not None:
+        request.getfixturevalue("airflow_db")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # After the test's own teardown; once the DB file exists there is nothing more to watch.
+    global _db_seen
+    yield
+    if not _db_seen and _METADATA_DB.exists():
+        _db_seen = True
+        if not _migrated:
+            pytest.fail(
+                f"{item.nodeid} opened the metadata DB before it was migrated: give it the "
+                "airflow_db fixture (or the airflow marker), or a test after it may see an empty "
+                "database",
+                pytrace=False,
+            )

@@ -42,12 +42,6 @@ CHROMIUM_ARGS = [
 STARTUP_DEADLINE_S = 180.0
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "browser: drives the real Airflow UI in headless Chromium (make browser-test)"
-    )
-
-
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{reason}; CI must run the browser test (make browser-test installs it)")

@@ -1,47 +1,33 @@
-"""The bad-input tables of docs/reliability.md, row by row, against the emulator.
+"""The bad-input cases of docs/reliability.md, row by row, against the emulator.
 
-The page is the source: each row's ``#`` picks a case below, and the test checks the row's
-claims (error type, field named, requests that reached the emulator, what a task would fail
-with) through the sync and the async path. A row without a case or a case without a row fails.
+The rows live in tests/bad_input_cases.py (tests/unit/test_bad_input_docs.py keeps the page's tables
+equal to them): each row's id picks a case below, and the test checks the row's claims (error type,
+field named, requests that reached the emulator, what a task would fail with) through the sync and
+the async path. A row without a case or a case without a row fails.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_dubbing.client.outcome import Phase
 from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.exceptions import DubbingError, ResponseValidationError
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.hooks.camb import CambHook
+from airflow_provider_dubbing.client.outcome import Phase
 from airflow_provider_dubbing.task_failures import failure_for_call
+from tests.bad_input_cases import ACCEPTED, BAD_INPUT, Accepted, BadInput
 from tests.conftest import BV_ORG, BV_TOKEN, CAMB_KEY
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 FAST_RETRY = RetryPolicy(max_retries=3, initial_delay_s=0.01, max_delay_s=0.02, max_retry_after_s=0.05)
 NEW_JOB = {"source_type": "video", "source_id": "src-1", "source_lang_code": "en", "target_lang_code": "ja"}
 NEW_DUB = {"video_url": "https://media.example.com/talk.mp4", "source_language": 1, "target_languages": [54]}
 TWO_MIB = "x" * (2 * 1024 * 1024)
-
-
-def _rows(prefix: str) -> dict[str, list[str]]:
-    rows = {}
-    for line in PAGE.read_text().splitlines():
-        if re.match(rf"\| {prefix}\d\d ", line):
-            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-            rows[cells[0]] = cells[1:]
-    return rows
-
-
-def _code(cell: str) -> str:
-    return cell.strip("`")
 
 
 @dataclass
@@ -154,7 +140,7 @@ def _answer(service: str, steps: list[dict[str, Any]], faults: Sequence[str] = (
     return case
 
 
-BAD: dict[str, Callable[[Env], Any]] = {
+BAD_INPUT_CASES: dict[str, Callable[[Env], Any]] = {
     "B01": _status(""),
     "B02": _status("   "),
     "B03": _status("t" * 257),
@@ -281,13 +267,13 @@ def _a06(env: Env) -> str:
     return str(link.id)
 
 
-ACCEPTED: dict[str, tuple[Callable[[Env], str], str]] = {
-    "A01": (_a01, "https://client.camb.ai/apis"),
-    "A02": (_a02, "https://client.camb.ai/apis"),
-    "A03": (_a03, "ARCHIVED"),
-    "A04": (_a04, "DUBBING_SOURCE_TYPE_TEXT"),
-    "A05": (_a05, "42"),
-    "A06": (_a06, "lib:f1"),
+ACCEPTED_CASES: dict[str, Callable[[Env], str]] = {
+    "A01": _a01,
+    "A02": _a02,
+    "A03": _a03,
+    "A04": _a04,
+    "A05": _a05,
+    "A06": _a06,
 }
 
 
@@ -296,37 +282,35 @@ def env(connections: Any, via: Any, monkeypatch: pytest.MonkeyPatch) -> Env:
     return Env(connections, via, monkeypatch)
 
 
-def test_every_row_of_the_page_has_a_case_and_every_case_a_row() -> None:
-    assert sorted(_rows("B")) == sorted(BAD)
-    assert sorted(_rows("A")) == sorted(ACCEPTED)
-    assert len(BAD) >= 25
+def test_every_row_has_a_case_and_every_case_a_row() -> None:
+    assert sorted(row.id for row in BAD_INPUT) == sorted(BAD_INPUT_CASES)
+    assert sorted(row.id for row in ACCEPTED) == sorted(ACCEPTED_CASES)
+    assert len(BAD_INPUT_CASES) >= 25
 
 
-@pytest.mark.parametrize("row", sorted(_rows("B")))
-def test_bad_input_gets_what_the_page_says(env: Env, row: str) -> None:
-    _input, _where, error, field, requests, task_failure = _rows("B")[row]
+@pytest.mark.parametrize("row", BAD_INPUT, ids=lambda row: row.id)
+def test_bad_input_gets_what_its_row_says(env: Env, row: BadInput) -> None:
     with pytest.raises(DubbingError) as info:
-        BAD[row](env)
+        BAD_INPUT_CASES[row.id](env)
     raised = info.value
-    assert type(raised).__name__ == _code(error), raised
-    if field != "—":
+    assert type(raised).__name__ == row.error, raised
+    if row.field is not None:
         if isinstance(raised, ResponseValidationError):
-            assert raised.problems[0].split(":")[0] == _code(field), raised.problems
+            assert raised.problems[0].split(":")[0] == row.field, raised.problems
         else:
-            assert raised.field == _code(field), raised
-        assert _code(field) in str(raised)
-    assert env.emulator.stats()["requests"] == int(requests)
-    if task_failure != "— (the DAG does not import)":
-        assert type(failure_for_call(raised, conn_id="c", what="w")).__name__ == _code(task_failure)
+            assert raised.field == row.field, raised
+        assert row.field in str(raised)
+    assert env.emulator.stats()["requests"] == row.requests
+    if row.task_fails_with is not None:
+        assert type(failure_for_call(raised, conn_id="c", what="w")).__name__ == row.task_fails_with
     for secret in (CAMB_KEY, BV_TOKEN):
         assert secret not in str(raised)
 
 
-@pytest.mark.parametrize("row", sorted(_rows("A")))
-def test_accepted_input_does_what_the_page_says(env: Env, row: str) -> None:
-    case, expected = ACCEPTED[row]
-    assert case(env) == expected
-    assert expected in " ".join(_rows("A")[row])
+@pytest.mark.parametrize("row", ACCEPTED, ids=lambda row: row.id)
+def test_accepted_input_does_what_its_row_says(env: Env, row: Accepted) -> None:
+    assert ACCEPTED_CASES[row.id](env) == row.result
+    assert row.result in " ".join((row.input, row.where, row.what_happens))
 
 
 def test_an_oversized_answer_is_never_read_whole(connections: Any) -> None:
