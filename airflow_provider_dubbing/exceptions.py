@@ -1,5 +1,5 @@
 """The package's errors, for users to catch: the tree is drawn in :mod:`.client.errors`, and
-what fails a task (and how) in :mod:`.task_failures`."""
+what fails a task (and how) in :mod:`.tasks.failures`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from airflow_provider_dubbing.client.errors import (
     ServerError,
     UnprocessableEntityError,
 )
-from airflow_provider_dubbing.task_failures import (
+from airflow_provider_dubbing.tasks.failures import (
     DubbingJobFailed,
     DubbingPaymentRequired,
     DubbingRemoteTimeout,

@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_dubbing import __version__
-from airflow_provider_dubbing.connection_forms import BLENDVISION_CONN_TYPE, CAMB_CONN_TYPE, declarative_ui
+from airflow_provider_dubbing.hooks.connection_forms import (
+    BLENDVISION_CONN_TYPE,
+    CAMB_CONN_TYPE,
+    declarative_ui,
+)
 
 CAMB = "CAMB.AI"
 BLENDVISION = "BlendVision One"

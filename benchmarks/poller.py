@@ -106,6 +106,7 @@ def _our_trigger(design: str, interval_s: float) -> Callable[[int], Awaitable[An
     as the triggerer does."""
     from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
     from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
+    from airflow_provider_dubbing.waiting.engine import WaitState
 
     common: dict[str, Any] = {"poke_interval": interval_s, "exponential_backoff": False, "deferrable": True}
     if design == "camb":
@@ -117,7 +118,7 @@ def _our_trigger(design: str, interval_s: float) -> Callable[[int], Awaitable[An
     started = time.time()
     # What DubbingSensor.execute passes after its first check found the object pending.
     classpath, kwargs = sensor.make_trigger(
-        deadline=started + sensor.timeout, checks_made=1, last_status=None, consecutive_failures=0
+        schedule=sensor.schedule, deadline=started + sensor.timeout, state=WaitState(checks=1)
     ).serialize()
 
     def ours(index: int) -> Awaitable[Any]:

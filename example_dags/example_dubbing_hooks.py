@@ -86,6 +86,7 @@ def example_dubbing_hooks() -> None:
     @task(multiple_outputs=False, show_return_value_in_logs=False, **RETRY_A_WAIT)
     def wait_for_camb_export(started: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_dubbing.hooks.camb import CambHook
+        from airflow_provider_dubbing.tasks.failures import failure_for_verdict
 
         if started["output_url"]:  # nothing to wait for
             return {"task_id": None, "status": "SUCCESS", "output_url": started["output_url"]}
@@ -93,8 +94,10 @@ def example_dubbing_hooks() -> None:
 
         def check() -> dict[str, Any] | None:
             verdict = hook.check_export(started["task_id"], run_id=params["camb_run_id"])
-            if verdict.error is not None:
-                raise verdict.error
+            # What a sensor would raise for a failed export: DubbingJobFailed and friends.
+            failure = failure_for_verdict(verdict, object_id=started["task_id"], service="CAMB.AI")
+            if failure is not None:
+                raise failure
             return verdict.result if verdict.is_final else None
 
         return _poll(check, interval_s=params["poll_interval_s"], max_checks=60)
@@ -115,13 +118,15 @@ def example_dubbing_hooks() -> None:
     @task(multiple_outputs=False, **RETRY_A_WAIT)
     def wait_for_blendvision_job(job_id: str, params: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+        from airflow_provider_dubbing.tasks.failures import failure_for_verdict
 
         hook = BlendVisionHook()
 
         def check() -> dict[str, Any] | None:
             verdict = hook.check_dubbing_job(job_id)
-            if verdict.error is not None:
-                raise verdict.error
+            failure = failure_for_verdict(verdict, object_id=job_id, service="BlendVision One")
+            if failure is not None:
+                raise failure
             return verdict.result if verdict.is_final else None
 
         return _poll(check, interval_s=params["poll_interval_s"], max_checks=60)

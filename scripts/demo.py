@@ -38,7 +38,7 @@ DAG_IDS = (
 )
 # The CAMB.AI example's broadcast master: the emulator answers PAYMENT_REQUIRED for its run.
 UNPAID_RUN_ID = 18343
-# How our task failures appear in a traceback: "airflow_provider_dubbing.task_failures.Kind: message".
+# How our task failures appear in a traceback: "airflow_provider_dubbing.tasks.failures.Kind: message".
 FAILURE_LINE = re.compile(r"airflow_provider_dubbing\.[\w.]+\.(\w+): (.+)$")
 # The emulator's documented default credentials; the demo never sees a real one.
 CAMB_KEY = "emulator-camb-key"

@@ -6,8 +6,8 @@ the first check on a worker thread and defers, or (``start_from_trigger``) the t
 makes it. Either way the trigger is rebuilt from what Airflow stores (``serialize()``, or
 ``start_trigger_args``), so the soak runs the shipped code with the stored kwargs, and the
 sensor's ``execute_complete`` turns the event into the task's outcome. The only
-instrumentation is counting: wrappers around the sensor's ``check`` and the trigger's
-``acheck`` (checks, failed checks, the longest run of them) and a log handler on the
+instrumentation is counting: wrappers around the check the sensor and the trigger build
+(checks, failed checks, the longest run of them) and a log handler on the
 transport's retry warnings. The emulator runs in its own process
 (:func:`benchmarks.server.emulator_process`), so its CPU never delays the waits.
 """
@@ -101,12 +101,12 @@ class Wait:
 
     def count_check(self, error: BaseException | None) -> None:
         """Count one check, failed with ``error`` (None: it got an answer)."""
-        from airflow_provider_dubbing.client.outcome import is_passing_failure
+        from airflow_provider_dubbing.client.retry import is_transient
 
         self.checks += 1
         if error is None:
             self.streak = 0
-        elif is_passing_failure(error):
+        elif is_transient(error):
             self.passing_failures += 1
             self.streak += 1
             self.longest_streak = max(self.longest_streak, self.streak)
@@ -201,36 +201,42 @@ def build_wait(case: Case, index: int, config: SoakConfig) -> Wait:
     return wait
 
 
-def _count_sync_checks(wait: Wait) -> None:
-    """Wrap the sensor's ``check`` to count checks; its behaviour is unchanged."""
-    check = wait.sensor.check
+class CountedCheck:
+    """A status check that counts each try for its wait; its behaviour is unchanged."""
 
-    def counted() -> Any:
+    def __init__(self, inner: Any, wait: Wait) -> None:
+        self.inner = inner
+        self.wait = wait
+
+    def check(self) -> Any:
         try:
-            verdict = check()
+            verdict = self.inner.check()
         except Exception as exc:
-            wait.count_check(exc)
+            self.wait.count_check(exc)
             raise
-        wait.count_check(None)
+        self.wait.count_check(None)
         return verdict
 
-    wait.sensor.check = counted
+    async def acheck(self) -> Any:
+        try:
+            verdict = await self.inner.acheck()
+        except Exception as exc:
+            self.wait.count_check(exc)
+            raise
+        self.wait.count_check(None)
+        return verdict
+
+
+def _count_sync_checks(wait: Wait) -> None:
+    """Wrap the check the sensor builds so each of its checks is counted."""
+    build = wait.sensor.status_check
+    wait.sensor.status_check = lambda: CountedCheck(build(), wait)
 
 
 def _use_trigger(wait: Wait, trigger: Any) -> None:
-    """Run ``trigger`` for ``wait``, its ``acheck`` wrapped to count checks, behaviour unchanged."""
-    check = trigger.acheck
-
-    async def counted() -> Any:
-        try:
-            verdict = await check()
-        except Exception as exc:
-            wait.count_check(exc)
-            raise
-        wait.count_check(None)
-        return verdict
-
-    trigger.acheck = counted
+    """Run ``trigger`` for ``wait``, the check it builds wrapped to count checks."""
+    build = trigger.status_check
+    trigger.status_check = lambda: CountedCheck(build(), wait)
     wait.trigger = trigger
 
 

@@ -1,12 +1,12 @@
 """What each BlendVision One dubbing-job status means: the one place that decides it.
 
-| status                       | phase     | error                |
-|------------------------------|-----------|----------------------|
-| DUBBING_STATUS_CREATED       | waiting   |                      |
-| DUBBING_STATUS_PROCESSING    | waiting   |                      |
-| DUBBING_STATUS_SUCCEEDED     | succeeded |                      |
-| DUBBING_STATUS_FAILED        | failed    | RemoteJobFailedError |
-| anything else (UNSPECIFIED…) | unknown   |                      |
+| status                       | phase     | failure    |
+|------------------------------|-----------|------------|
+| DUBBING_STATUS_CREATED       | waiting   |            |
+| DUBBING_STATUS_PROCESSING    | waiting   |            |
+| DUBBING_STATUS_SUCCEEDED     | succeeded |            |
+| DUBBING_STATUS_FAILED        | failed    | JOB_FAILED |
+| anything else (UNSPECIFIED…) | unknown   |            |
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_dubbing.blendvision.endpoints import SERVICE
 from airflow_provider_dubbing.blendvision.models import DubbingJob, DubbingStatus
-from airflow_provider_dubbing.client.errors import RemoteJobFailedError
-from airflow_provider_dubbing.client.outcome import Phase, Verdict, unknown_verdict
+from airflow_provider_dubbing.waiting.events import FailureKind
+from airflow_provider_dubbing.waiting.verdict import Phase, Verdict, unknown_verdict
 
 _WAITING_WORDS = {
     DubbingStatus.DUBBING_STATUS_CREATED: "is queued",
@@ -57,8 +56,5 @@ def judge_job(job: DubbingJob) -> Verdict:
     if job.status == DubbingStatus.DUBBING_STATUS_FAILED:
         reasons = tuple(info.describe() for info in job.error_infos)
         summary = f"{what} failed: " + ("; ".join(reasons) if reasons else "BlendVision gave no reason")
-        error = RemoteJobFailedError(
-            summary, service=SERVICE.name, object_id=job.id, status=value, reasons=reasons
-        )
-        return Verdict(Phase.FAILED, value, summary, result, error)
+        return Verdict(Phase.FAILED, value, summary, result, FailureKind.JOB_FAILED, reasons)
     return unknown_verdict(what, value, result)

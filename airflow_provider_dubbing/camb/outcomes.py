@@ -1,13 +1,13 @@
 """What each CAMB.AI task status means, for dubs and exports alike: the one place that decides it.
 
-| status             | phase     | error                  |
-|--------------------|-----------|------------------------|
-| PENDING            | waiting   |                        |
-| SUCCESS            | succeeded |                        |
-| ERROR              | failed    | RemoteJobFailedError   |
-| TIMEOUT            | failed    | RemoteTimeoutError     |
-| PAYMENT_REQUIRED   | failed    | PaymentRequiredError   |
-| anything else      | unknown   |                        |
+| status             | phase     | failure          |
+|--------------------|-----------|------------------|
+| PENDING            | waiting   |                  |
+| SUCCESS            | succeeded |                  |
+| ERROR              | failed    | JOB_FAILED       |
+| TIMEOUT            | failed    | REMOTE_TIMEOUT   |
+| PAYMENT_REQUIRED   | failed    | PAYMENT_REQUIRED |
+| anything else      | unknown   |                  |
 
 An export whose create call answered ``output_url`` is finished at once (succeeded).
 """
@@ -17,22 +17,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from airflow_provider_dubbing.camb.endpoints import SERVICE
 from airflow_provider_dubbing.camb.models import DubbingResult, ExportReady, TaskProgress, TaskStatus
-from airflow_provider_dubbing.client.errors import (
-    PaymentRequiredError,
-    RemoteJobFailedError,
-    RemoteOutcomeError,
-    RemoteTimeoutError,
-)
-from airflow_provider_dubbing.client.outcome import Phase, Verdict, unknown_verdict
 from airflow_provider_dubbing.client.urls import shown_text, shown_url
+from airflow_provider_dubbing.waiting.events import FailureKind
+from airflow_provider_dubbing.waiting.verdict import Phase, Verdict, unknown_verdict
 
-_FAILURES: dict[TaskStatus, tuple[type[RemoteOutcomeError], str]] = {
-    TaskStatus.ERROR: (RemoteJobFailedError, "failed"),
-    TaskStatus.TIMEOUT: (RemoteTimeoutError, "timed out on CAMB.AI's side"),
+_FAILURES: dict[TaskStatus, tuple[FailureKind, str]] = {
+    TaskStatus.ERROR: (FailureKind.JOB_FAILED, "failed"),
+    TaskStatus.TIMEOUT: (FailureKind.REMOTE_TIMEOUT, "timed out on CAMB.AI's side"),
     TaskStatus.PAYMENT_REQUIRED: (
-        PaymentRequiredError,
+        FailureKind.PAYMENT_REQUIRED,
         "needs payment: the CAMB.AI account must be paid up before it can finish",
     ),
 }
@@ -67,12 +61,12 @@ def ready_export_result(answer: ExportReady, run_id: int | str) -> dict[str, Any
 
 def judge_dubbing(task_id: str, progress: TaskProgress) -> Verdict:
     """The verdict on one status answer of dub ``task_id``."""
-    return _judge(f"dub {task_id!r}", task_id, progress, dubbing_status_result(task_id, progress))
+    return _judge(f"dub {task_id!r}", progress, dubbing_status_result(task_id, progress))
 
 
 def judge_export(task_id: str, progress: TaskProgress) -> Verdict:
     """The verdict on one status answer of export task ``task_id``."""
-    return _judge(f"export {task_id!r}", task_id, progress, export_result(task_id, progress))
+    return _judge(f"export {task_id!r}", progress, export_result(task_id, progress))
 
 
 def judge_ready_export(
@@ -96,7 +90,7 @@ def judge_dubbing_result(result: DubbingResult) -> Verdict:
     return Verdict(Phase.SUCCEEDED, TaskStatus.SUCCESS.value, summary, result.model_dump(mode="json"))
 
 
-def _judge(what: str, task_id: str, progress: TaskProgress, result: dict[str, Any]) -> Verdict:
+def _judge(what: str, progress: TaskProgress, result: dict[str, Any]) -> Verdict:
     value = str(progress.status.value)
     if progress.status == TaskStatus.PENDING:
         return Verdict(Phase.WAITING, value, f"{what} is still running", result)
@@ -104,13 +98,12 @@ def _judge(what: str, task_id: str, progress: TaskProgress, result: dict[str, An
         run = f" (run {progress.run_id})" if progress.run_id is not None else ""
         return Verdict(Phase.SUCCEEDED, value, f"{what} finished{run}", result)
     if progress.status in _FAILURES:
-        error_class, words = _FAILURES[progress.status]
+        failure, words = _FAILURES[progress.status]
         reasons = _reasons(progress)
         summary = f"{what} {words} ({value})"
         if reasons:
             summary += ": " + "; ".join(reasons)
-        error = error_class(summary, service=SERVICE.name, object_id=task_id, status=value, reasons=reasons)
-        return Verdict(Phase.FAILED, value, summary, result, error)
+        return Verdict(Phase.FAILED, value, summary, result, failure, reasons)
     return unknown_verdict(what, value, result)
 
 

@@ -43,7 +43,7 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 bytes; a megabyte is a wrong endpoint or a broken proxy, and must not fill a triggerer's memory."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApiCall(Generic[T]):
     """One request to one endpoint, described without sending it.
 
@@ -107,15 +107,13 @@ def build_url(base_url: str, call: ApiCall[Any]) -> str:
 
 def build_request(config: ClientConfig, call: ApiCall[Any]) -> httpx.Request:
     """The ``httpx.Request`` for ``call``, credentials included."""
-    headers = {"accept": "application/json", "user-agent": _user_agent()}
-    headers.update({name: secret.reveal() for name, secret in config.auth_headers.items()})
     return httpx.Request(
         call.method,
         build_url(config.base_url, call),
         params=dict(call.query) or None,
         json=call.json_body,
-        headers=headers,
-        extensions={"timeout": config.timeout.as_dict()},
+        headers=config.headers,
+        extensions={"timeout": config.timeout_extension},
     )
 
 
@@ -214,9 +212,3 @@ def _snippet(content: bytes) -> str:
     # Collapse whitespace so an HTML error page from a proxy stays one readable line.
     text = " ".join(content.decode("utf-8", errors="replace").split())
     return text if len(text) <= _MAX_ERROR_TEXT else text[:_MAX_ERROR_TEXT] + "..."
-
-
-def _user_agent() -> str:
-    from airflow_provider_dubbing import __version__
-
-    return f"airflow-provider-dubbing/{__version__}"

@@ -65,6 +65,9 @@ class ServiceSpec:
 class ClientConfig:
     """Everything a client of one service needs; credentials are :class:`Secret` headers.
 
+    What every request of the config carries (its headers, credentials included, and its
+    timeouts) is computed once, here, not per request.
+
     :param base_url: scheme, host, optional port and path prefix, without a trailing slash.
     :param auth_headers: header name to secret value; sent with every request.
     :param timeout_s: the per-request timeout for connect, read, write and pool waits.
@@ -75,15 +78,25 @@ class ClientConfig:
     auth_headers: Mapping[str, Secret] = field(default_factory=dict)
     timeout_s: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    headers: httpx.Headers = field(init=False, repr=False, compare=False)
+    """Every request's headers, credentials included (never shown: ``repr`` leaves it out);
+    one object, whose encoded names and values every request of the config shares."""
+    timeout: httpx.Timeout = field(init=False, repr=False, compare=False)
+    """The httpx timeout; connecting gets a shorter leash than waiting for an answer."""
+    timeout_extension: dict[str, float | None] = field(init=False, repr=False, compare=False)
+    """The timeout as a request's ``timeout`` extension, shared by every request of the config."""
 
     def __post_init__(self) -> None:
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {self.timeout_s!r}")
+        from airflow_provider_dubbing import __version__
 
-    @property
-    def timeout(self) -> httpx.Timeout:
-        """The httpx timeout; connecting gets a shorter leash than waiting for an answer."""
-        return httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0))
+        headers = {"accept": "application/json", "user-agent": f"airflow-provider-dubbing/{__version__}"}
+        headers.update({name: secret.reveal() for name, secret in self.auth_headers.items()})
+        timeout = httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0))
+        object.__setattr__(self, "headers", httpx.Headers(headers))
+        object.__setattr__(self, "timeout", timeout)
+        object.__setattr__(self, "timeout_extension", timeout.as_dict())
 
 
 _LOOPBACK_NAMES = {"localhost"}

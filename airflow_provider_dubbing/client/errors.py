@@ -29,10 +29,7 @@ credential, because neither the request headers nor the request object are kept.
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-FailureKind = Literal["job_failed", "timed_out", "payment_required"]
-"""How remote work can end badly: the ``kind`` of each :class:`RemoteOutcomeError` subclass."""
+from typing import Any
 
 
 class DubbingError(Exception):
@@ -178,8 +175,6 @@ class RemoteOutcomeError(DubbingError):
     :param reasons: the service's reasons, one line each (may be empty).
     """
 
-    kind: FailureKind = "job_failed"
-
     def __init__(
         self,
         message: str,
@@ -202,19 +197,13 @@ class RemoteOutcomeError(DubbingError):
 class RemoteJobFailedError(RemoteOutcomeError):
     """The export or dubbing job failed on the service's side."""
 
-    kind: FailureKind = "job_failed"
-
 
 class RemoteTimeoutError(RemoteOutcomeError):
     """The export timed out on the service's side (not our wait: that is a sensor timeout)."""
 
-    kind: FailureKind = "timed_out"
-
 
 class PaymentRequiredError(RemoteOutcomeError):
     """The account must pay before the work can finish."""
-
-    kind: FailureKind = "payment_required"
 
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:

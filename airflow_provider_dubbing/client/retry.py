@@ -62,6 +62,20 @@ class RetryPolicy:
             return asked
         return backoff_s(retry_number, self.initial_delay_s, self.max_delay_s, self.jitter, rand)
 
+    def next_retry_s(
+        self,
+        retry_number: int,
+        error: BaseException,
+        *,
+        idempotent: bool,
+        rand: Callable[[], float] = random.random,
+    ) -> float | None:
+        """The wait before retry number ``retry_number`` after ``error``, or None to give up:
+        the one decision both send loops follow."""
+        if retry_number > self.max_retries or not self.should_retry(error, idempotent=idempotent):
+            return None
+        return self.delay_s(retry_number, error, rand)
+
 
 def asked_wait_s(error: BaseException, cap_s: float) -> float | None:
     """The wait ``error``'s ``retry_after`` asks for, within 0..``cap_s``; None when it asks for none."""

@@ -12,6 +12,12 @@ are httpx's.
 
 Only what our polls need: HTTP/1.1, bodies given whole (never streamed), the answer
 read whole (up to a cap) before it is returned.
+
+:meth:`AsyncStreamTransport.fetch` is the client's own way in: the same exchange, the
+answer as an :class:`Answer` instead of an ``httpx.Response``, whose construction and
+decoding cost about a fifth of a poll's CPU (``benchmarks/poll_path.py`` and its profile).
+A request sent again and again (a wait's status check) also keeps its h11 request line
+and headers, validated once, in its ``extensions``.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import h11
 import httpx
@@ -31,6 +37,20 @@ from airflow_provider_dubbing.client.timeouts import within
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _READ_SIZE = 64 * 1024
+_HEAD_KEY = "airflow_provider_dubbing.h11_request"
+
+
+class Answer(NamedTuple):
+    """An answer as the client reads it.
+
+    :param headers: lower-case names; a repeated header's values joined with ``", "``.
+    :param body: as sent (any content encoding left in place), at most the transport's
+        ``max_body_bytes`` and the chunk that passed it.
+    """
+
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
 
 
 class _Connection:
@@ -99,6 +119,26 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
         return self._ssl_context
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        head, body = await self._fetch(request)
+        return httpx.Response(
+            head.status_code,
+            headers=list(head.headers),
+            content=body,
+            extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
+            request=request,
+        )
+
+    async def fetch(self, request: httpx.Request) -> Answer:
+        """Send ``request``; its answer, read whole up to the cap. Errors are httpx's, as for
+        :meth:`handle_async_request`."""
+        head, body = await self._fetch(request)
+        headers: dict[str, str] = {}
+        for name, value in head.headers:
+            key, text = name.decode("latin-1"), value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        return Answer(head.status_code, headers, body)
+
+    async def _fetch(self, request: httpx.Request) -> tuple[h11.Response, bytes]:
         url = request.url
         if url.scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}", request=request)
@@ -131,7 +171,7 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         body: bytes,
         timeouts: dict[str, float | None],
-    ) -> httpx.Response:
+    ) -> tuple[h11.Response, bytes]:
         now = time.monotonic()
         while origin.idle:
             conn = origin.idle.pop()
@@ -165,7 +205,7 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         body: bytes,
         timeouts: dict[str, float | None],
-    ) -> httpx.Response:
+    ) -> tuple[h11.Response, bytes]:
         try:
             response = await within(self._roundtrip(conn, request, body), timeouts.get("read"))
         except BaseException:
@@ -179,12 +219,10 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
             conn.close()
         return response
 
-    async def _roundtrip(self, conn: _Connection, request: httpx.Request, body: bytes) -> httpx.Response:
-        target = request.url.raw_path
-        headers = [(name, value) for name, value in request.headers.raw]
-        if body and not any(name.lower() == b"content-length" for name, _ in headers):
-            headers.append((b"content-length", str(len(body)).encode()))
-        data = conn.h11.send(h11.Request(method=request.method, target=target, headers=headers))
+    async def _roundtrip(
+        self, conn: _Connection, request: httpx.Request, body: bytes
+    ) -> tuple[h11.Response, bytes]:
+        data = conn.h11.send(_request_head(request, body))
         if body:
             data = (data or b"") + (conn.h11.send(h11.Data(data=body)) or b"")
         data = (data or b"") + (conn.h11.send(h11.EndOfMessage()) or b"")
@@ -210,13 +248,7 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
                 break
         if head is None:
             raise httpx.RemoteProtocolError("the connection closed before an answer")
-        return httpx.Response(
-            head.status_code,
-            headers=list(head.headers),
-            content=b"".join(chunks),
-            extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
-            request=request,
-        )
+        return head, b"".join(chunks)
 
     async def aclose(self) -> None:
         for origin in self._origins.values():
@@ -224,6 +256,20 @@ class AsyncStreamTransport(httpx.AsyncBaseTransport):
                 conn.close()
             origin.idle.clear()
         self._origins.clear()
+
+
+def _request_head(request: httpx.Request, body: bytes) -> h11.Request:
+    # Kept on the request: h11 validates a request line and headers as it builds them,
+    # and a wait sends the same request many times.
+    head = request.extensions.get(_HEAD_KEY)
+    if isinstance(head, h11.Request):
+        return head
+    headers = [(name, value) for name, value in request.headers.raw]
+    if body and not any(name.lower() == b"content-length" for name, _ in headers):
+        headers.append((b"content-length", str(len(body)).encode()))
+    head = h11.Request(method=request.method, target=request.url.raw_path, headers=headers)
+    request.extensions[_HEAD_KEY] = head
+    return head
 
 
 @contextmanager

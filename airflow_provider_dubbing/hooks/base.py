@@ -1,24 +1,36 @@
-"""What both service hooks share: turning a connection into a client, and the twin call paths."""
+"""What both service hooks share: turning a connection into the hook's own client, the
+twin call paths, and status checks built once for a whole wait."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
+
+import httpx
 
 from airflow_provider_dubbing._compat import BaseHook
 from airflow_provider_dubbing.client.call import ApiCall
 from airflow_provider_dubbing.client.config import ClientConfig, ServiceSpec, parse_base_url
 from airflow_provider_dubbing.client.errors import ConnectionConfigError, DubbingError
+from airflow_provider_dubbing.client.per_loop import PerLoop
 from airflow_provider_dubbing.client.retry import RetryPolicy
-from airflow_provider_dubbing.client.transport import ApiClient, AsyncApiClient
+from airflow_provider_dubbing.client.transport import ApiClient, AsyncApiClient, Prepared
 from airflow_provider_dubbing.hooks.connection import (
     ConnectionFields,
     aload_connection_fields,
     load_connection_fields,
 )
+from airflow_provider_dubbing.waiting.verdict import Verdict
 
 T = TypeVar("T")
+
+# The async client of each connection, per event loop, for as long as the connection's
+# looked-up fields stay the same object (``aload_connection_fields`` keeps them a minute):
+# a triggerer's thousands of waits on one connection share one config and one client
+# instead of a few kilobytes each.
+_async_clients: PerLoop[tuple[ConnectionFields, AsyncApiClient]] = PerLoop()
 
 
 class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
@@ -28,18 +40,33 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
     :param timeout_s: the per-request timeout, in seconds; the connection's extra
         ``request_timeout_s`` overrides it (one place to tune it for every task of a connection).
     :param retry: how transient failures are retried inside one call.
+    :param transport: an httpx transport to send through instead of the process's shared
+        clients, e.g. ``httpx.MockTransport`` in a test (it serves sync and async alike).
+
+    The hook owns its clients, made on first use and kept: a wait's checks all go through
+    the same one.
     """
 
     service: ClassVar[ServiceSpec]
     conn_type: ClassVar[str]
 
-    def __init__(self, conn_id: str, *, timeout_s: float = 30.0, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        conn_id: str,
+        *,
+        timeout_s: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         super().__init__()
         self.conn_id = conn_id
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
+        self.transport = transport
         self._config: ClientConfig | None = None
         self._fields: ConnectionFields | None = None
+        self._client: ApiClient | None = None
+        self._aclient: AsyncApiClient | None = None
 
     @abstractmethod
     def _auth_headers(self, conn: ConnectionFields) -> dict[str, Any]:
@@ -84,11 +111,44 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
             self._config = self._config_from(self._fields)
         return self._config
 
+    def get_client(self) -> ApiClient:
+        """The hook's sync client, made on first use."""
+        if self._client is None:
+            http = httpx.Client(transport=self.transport) if self.transport is not None else None  # type: ignore[arg-type]
+            self._client = ApiClient(self.get_client_config(), http=http)
+        return self._client
+
+    async def aget_client(self) -> AsyncApiClient:
+        """The hook's async client, made on first use (the connection lookup never blocks the
+        loop); hooks of the same connection in one event loop share it."""
+        if self._aclient is not None:
+            return self._aclient
+        if self.transport is not None:
+            http = httpx.AsyncClient(transport=self.transport)  # type: ignore[arg-type]
+            self._aclient = AsyncApiClient(await self.aget_client_config(), http=http)
+            return self._aclient
+        if self._fields is None:
+            self._fields = await aload_connection_fields(self.conn_id)
+        key = f"{type(self).__qualname__}|{self.conn_id}|{self.timeout_s!r}|{self.retry!r}"
+        per_loop = _async_clients.current()
+        entry = per_loop.get(key)
+        if entry is None or entry[0] is not self._fields:
+            entry = (self._fields, AsyncApiClient(self._config or self._config_from(self._fields)))
+            per_loop[key] = entry
+        self._aclient = entry[1]
+        self._config = entry[1].config
+        return self._aclient
+
     def _request(self, call: ApiCall[T]) -> T:
-        return ApiClient(self.get_client_config()).request(call)
+        return self.get_client().request(call)
 
     async def _arequest(self, call: ApiCall[T]) -> T:
-        return await AsyncApiClient(await self.aget_client_config()).arequest(call)
+        return await (await self.aget_client()).arequest(call)
+
+    def status_check(self, call: ApiCall[T], judge: Callable[[T], Verdict]) -> StatusCheck[T]:
+        """A check of one object, built once for a whole wait: ``call`` is validated and
+        turned into a request on first use, then only sent; ``judge`` reads each answer."""
+        return StatusCheck(self, call, judge)
 
     def test_connection(self) -> tuple[bool, str]:
         """Make one cheap authenticated call; never raises, so the UI can show the reason."""
@@ -96,12 +156,46 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
             config = self.get_client_config()
             # A person is waiting on the button: one attempt, and a short leash.
             quick = replace(config, retry=RetryPolicy(max_retries=0), timeout_s=min(config.timeout_s, 10.0))
-            ApiClient(quick).request(self._test_call())
+            http = httpx.Client(transport=self.transport) if self.transport is not None else None  # type: ignore[arg-type]
+            ApiClient(quick, http=http).request(self._test_call())
         except DubbingError as exc:
             return False, str(exc)
         except Exception as exc:  # the UI button must get an answer, whatever broke
             return False, f"{type(exc).__name__}: {exc}"
         return True, f"Connected to {self.service.name} at {self.get_client_config().base_url}"
+
+
+class StatusCheck(Generic[T]):
+    """One status check of a wait: the request is built once, then sent at every check.
+
+    :param hook: the hook whose client sends it.
+    :param call: the status call (its ids already checked when it was built).
+    :param judge: what the answer means (an API folder's ``outcomes`` function).
+    """
+
+    __slots__ = ("_aprepared", "_prepared", "call", "hook", "judge")
+
+    def __init__(self, hook: DubbingHook, call: ApiCall[T], judge: Callable[[T], Verdict]) -> None:
+        self.hook = hook
+        self.call = call
+        self.judge = judge
+        self._prepared: Prepared[T] | None = None
+        self._aprepared: tuple[AsyncApiClient, Prepared[T]] | None = None
+
+    def check(self) -> Verdict:
+        """Check once; raises a :class:`DubbingError` when the request fails."""
+        client = self.hook.get_client()
+        if self._prepared is None:
+            self._prepared = client.prepare(self.call)
+        return self.judge(client.send(self._prepared))
+
+    async def acheck(self) -> Verdict:
+        """Async twin of :meth:`check`."""
+        if self._aprepared is None:
+            client = await self.hook.aget_client()
+            self._aprepared = (client, client.prepare(self.call))
+        client, prepared = self._aprepared
+        return self.judge(await client.asend(prepared))
 
 
 def _flag(conn: ConnectionFields, name: str) -> bool:

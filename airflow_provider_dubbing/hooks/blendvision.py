@@ -6,16 +6,16 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
-from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.blendvision import endpoints
 from airflow_provider_dubbing.blendvision.models import DubbingJob, FileDownloadLink
 from airflow_provider_dubbing.blendvision.outcomes import judge_job
 from airflow_provider_dubbing.client.call import ApiCall
-from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.client.retry import RetryPolicy
-from airflow_provider_dubbing.connection_forms import BLENDVISION_CONN_TYPE
-from airflow_provider_dubbing.hooks.base import DubbingHook, require_field
+from airflow_provider_dubbing.hooks import connection_forms
+from airflow_provider_dubbing.hooks.base import DubbingHook, StatusCheck, require_field
 from airflow_provider_dubbing.hooks.connection import ConnectionFields
+from airflow_provider_dubbing.hooks.connection_forms import BLENDVISION_CONN_TYPE
+from airflow_provider_dubbing.waiting.verdict import Verdict
 
 # BlendVision One's web console. The public API reference does not document its page
 # paths, so the connection's ``console_url`` extra can replace the whole template.
@@ -33,6 +33,7 @@ class BlendVisionHook(DubbingHook):
     :param blendvision_conn_id: the Airflow connection to use.
     :param timeout_s: the per-request timeout, in seconds.
     :param retry: how transient failures are retried inside one call.
+    :param transport: an httpx transport instead of the shared clients (tests).
     """
 
     conn_name_attr = "blendvision_conn_id"
@@ -47,8 +48,9 @@ class BlendVisionHook(DubbingHook):
         *,
         timeout_s: float = 30.0,
         retry: RetryPolicy | None = None,
+        transport: Any = None,
     ) -> None:
-        super().__init__(blendvision_conn_id, timeout_s=timeout_s, retry=retry)
+        super().__init__(blendvision_conn_id, timeout_s=timeout_s, retry=retry, transport=transport)
         self.blendvision_conn_id = blendvision_conn_id
 
     # Airflow 2.x-3.1 read these only when the hook class defines them itself, not when
@@ -85,13 +87,17 @@ class BlendVisionHook(DubbingHook):
         """Async twin of :meth:`get_dubbing_job`, with the same parameters."""
         return await self._arequest(endpoints.get_dubbing_job(job_id))
 
+    def dubbing_job_check(self, job_id: str) -> StatusCheck[DubbingJob]:
+        """The check of a job (``blendvision.outcomes`` says what its status means), built once for a wait."""
+        return self.status_check(endpoints.get_dubbing_job(job_id), judge_job)
+
     def check_dubbing_job(self, job_id: str) -> Verdict:
-        """Read a job and say what its status means (``blendvision.outcomes``): one check of a wait."""
-        return judge_job(self.get_dubbing_job(job_id))
+        """Read a job once and say what its status means."""
+        return self.dubbing_job_check(job_id).check()
 
     async def acheck_dubbing_job(self, job_id: str) -> Verdict:
         """Async twin of :meth:`check_dubbing_job`, with the same parameters."""
-        return judge_job(await self.aget_dubbing_job(job_id))
+        return await self.dubbing_job_check(job_id).acheck()
 
     def create_dubbing_job(
         self,
@@ -162,6 +168,11 @@ class BlendVisionConnected:
     ``blendvision_conn_id``, built on first use (rebuilt, never copied, with the task)."""
 
     blendvision_conn_id: str
+
+    @property
+    def conn_id(self) -> str:
+        """The Airflow connection used (read live: Airflow renders templates after ``__init__``)."""
+        return self.blendvision_conn_id
 
     @cached_property
     def hook(self) -> BlendVisionHook:

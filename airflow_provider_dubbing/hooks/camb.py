@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
-from airflow_provider_dubbing import connection_forms
 from airflow_provider_dubbing.camb import endpoints
 from airflow_provider_dubbing.camb.models import AltFormatExport, DubbingResult, TaskProgress
 from airflow_provider_dubbing.camb.outcomes import judge_dubbing, judge_export
 from airflow_provider_dubbing.client.call import ApiCall
-from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.client.retry import RetryPolicy
-from airflow_provider_dubbing.connection_forms import CAMB_CONN_TYPE
-from airflow_provider_dubbing.hooks.base import DubbingHook, require_field
+from airflow_provider_dubbing.hooks import connection_forms
+from airflow_provider_dubbing.hooks.base import DubbingHook, StatusCheck, require_field
 from airflow_provider_dubbing.hooks.connection import ConnectionFields
+from airflow_provider_dubbing.hooks.connection_forms import CAMB_CONN_TYPE
+from airflow_provider_dubbing.waiting.verdict import Verdict
 
 
 class CambHook(DubbingHook):
@@ -27,6 +27,7 @@ class CambHook(DubbingHook):
     :param camb_conn_id: the Airflow connection to use.
     :param timeout_s: the per-request timeout, in seconds.
     :param retry: how transient failures are retried inside one call.
+    :param transport: an httpx transport instead of the shared clients (tests).
     """
 
     conn_name_attr = "camb_conn_id"
@@ -41,8 +42,9 @@ class CambHook(DubbingHook):
         *,
         timeout_s: float = 30.0,
         retry: RetryPolicy | None = None,
+        transport: Any = None,
     ) -> None:
-        super().__init__(camb_conn_id, timeout_s=timeout_s, retry=retry)
+        super().__init__(camb_conn_id, timeout_s=timeout_s, retry=retry, transport=transport)
         self.camb_conn_id = camb_conn_id
 
     # Airflow 2.x-3.1 read these only when the hook class defines them itself, not when
@@ -110,13 +112,17 @@ class CambHook(DubbingHook):
         """Async twin of :meth:`get_dubbing_status`, with the same parameters."""
         return await self._arequest(endpoints.get_dubbing_status(task_id, run_id))
 
+    def dubbing_check(self, task_id: str) -> StatusCheck[TaskProgress]:
+        """The check of a dub's status (``camb.outcomes`` says what it means), built once for a wait."""
+        return self.status_check(endpoints.get_dubbing_status(task_id), partial(judge_dubbing, task_id))
+
     def check_dubbing(self, task_id: str) -> Verdict:
-        """Read a dub's status and say what it means (``camb.outcomes``): one check of a wait."""
-        return judge_dubbing(task_id, self.get_dubbing_status(task_id))
+        """Read a dub's status once and say what it means."""
+        return self.dubbing_check(task_id).check()
 
     async def acheck_dubbing(self, task_id: str) -> Verdict:
         """Async twin of :meth:`check_dubbing`, with the same parameters."""
-        return judge_dubbing(task_id, await self.aget_dubbing_status(task_id))
+        return await self.dubbing_check(task_id).acheck()
 
     def get_dubbing_result(self, run_id: int | str) -> DubbingResult:
         """Where a finished run's dubbed files are (``GET dub-result/{run_id}``).
@@ -147,13 +153,19 @@ class CambHook(DubbingHook):
         """Async twin of :meth:`get_alt_format_status`, with the same parameters."""
         return await self._arequest(endpoints.get_alt_format_status(task_id, run_id))
 
+    def export_check(self, task_id: str, run_id: int | str | None = None) -> StatusCheck[TaskProgress]:
+        """The check of an export's status (``camb.outcomes`` says what it means), built once for a wait."""
+        return self.status_check(
+            endpoints.get_alt_format_status(task_id, run_id), partial(judge_export, task_id)
+        )
+
     def check_export(self, task_id: str, run_id: int | str | None = None) -> Verdict:
-        """Read an export's status and say what it means (``camb.outcomes``): one check of a wait."""
-        return judge_export(task_id, self.get_alt_format_status(task_id, run_id))
+        """Read an export's status once and say what it means."""
+        return self.export_check(task_id, run_id).check()
 
     async def acheck_export(self, task_id: str, run_id: int | str | None = None) -> Verdict:
         """Async twin of :meth:`check_export`, with the same parameters."""
-        return judge_export(task_id, await self.aget_alt_format_status(task_id, run_id))
+        return await self.export_check(task_id, run_id).acheck()
 
     def export_alt_format(
         self, run_id: int | str, language: int | str, output_format: str
@@ -186,6 +198,11 @@ class CambConnected:
     built on first use (rebuilt, never copied, with the task)."""
 
     camb_conn_id: str
+
+    @property
+    def conn_id(self) -> str:
+        """The Airflow connection used (read live: Airflow renders templates after ``__init__``)."""
+        return self.camb_conn_id
 
     @cached_property
     def hook(self) -> CambHook:

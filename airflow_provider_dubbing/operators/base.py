@@ -11,40 +11,28 @@ from __future__ import annotations
 import time
 from abc import abstractmethod
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow_provider_dubbing._compat import BaseOperator
-from airflow_provider_dubbing.client.errors import (
-    DubbingError,
-    InvalidInputError,
-    NotFoundError,
-    PaymentRequiredError,
-)
-from airflow_provider_dubbing.client.outcome import Phase, Verdict
-from airflow_provider_dubbing.client.polling import PollSchedule
+from airflow_provider_dubbing.client.errors import DubbingError, InvalidInputError, NotFoundError
 from airflow_provider_dubbing.operators.started_work import StartedWork
-from airflow_provider_dubbing.task_failures import (
+from airflow_provider_dubbing.tasks.base import (
+    DEFER_TIMEOUT_GRACE_S,
+    DubbingTaskMixin,
+    default_deferrable,
+    read_wait_event,
+)
+from airflow_provider_dubbing.tasks.failures import (
     DubbingWaitTimeout,
     failure_for,
     failure_for_call,
-    failure_for_event,
+    failure_for_verdict,
 )
-from airflow_provider_dubbing.triggers.events import WaitEvent
-from airflow_provider_dubbing.waiting import (
-    DEFER_TIMEOUT_GRACE_S,
-    DubbingTaskMixin,
-    build_trigger,
-    read_wait_event,
-)
-
-
-def _seconds(value: timedelta | float | None, name: str) -> float | None:
-    if value is None:
-        return None
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if seconds <= 0:
-        raise ValueError(f"{name} must be positive (or None), got {value!r}")
-    return seconds
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+from airflow_provider_dubbing.waiting.engine import WaitState, final_event
+from airflow_provider_dubbing.waiting.events import FailureKind
+from airflow_provider_dubbing.waiting.schedule import WaitSchedule, seconds
+from airflow_provider_dubbing.waiting.verdict import Phase, Verdict
 
 
 class DubbingReadOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
@@ -74,8 +62,9 @@ class DubbingReadOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,
             raise failure_for_call(exc, conn_id=self.conn_id, what=self.what) from exc
         self.publish(context)
         (self.log.warning if verdict.is_worrying else self.log.info)("%s", verdict.summary)
-        if verdict.phase is Phase.FAILED and verdict.error is not None and self.fail_on_failure:
-            raise failure_for(verdict.error)
+        failure = failure_for_verdict(verdict, object_id=self.object_id, service=self.service_name)
+        if failure is not None and self.fail_on_failure:
+            raise failure
         return self.returned(verdict.result)
 
 
@@ -83,13 +72,13 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
     """Base of the operators that start an export or a dubbing job, then (by default) wait for it.
 
     Once the service has answered the create call, the new id is noted in an Airflow
-    Variable keyed by the task instance, and pushed as an XCom under the trigger's id
-    name. A later try of the same task instance (a retry, or a clear after a failure)
-    checks that id first: running, succeeded or payment-required work is reattached to;
-    only work that failed or timed out on the service's side (or no longer exists) is
-    started again. The note outlives the task's success (Airflow may retry a try that in
-    fact succeeded), so clearing a succeeded task returns the same work; a new DAG run
-    starts new work.
+    Variable keyed by the task instance, and pushed as an XCom under ``started_id_key``.
+    A later try of the same task instance (a retry, or a clear after a failure) checks
+    that id first: running, succeeded or payment-required work is reattached to; only
+    work that failed or timed out on the service's side (or no longer exists) is started
+    again. The note outlives the task's success (Airflow may retry a try that in fact
+    succeeded), so clearing a succeeded task returns the same work; a new DAG run starts
+    new work.
 
     :param wait_for_completion: wait until the work ends and return its final dict
         (default); False returns the new object's dict at once.
@@ -104,7 +93,13 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
     :param max_consecutive_failures: how many checks in a row may fail (connection errors,
         timeouts, 429, 5xx, answers that are not JSON) before the task fails with
         :class:`.DubbingServiceUnavailable` and its retries (which reattach) take over.
+
+    The five waiting parameters are the fields of the :class:`.WaitSchedule` the operator
+    builds once (``schedule``) and hands whole to its trigger.
     """
+
+    started_id_key: ClassVar[str]
+    """The XCom key the started id is pushed under (the trigger's id kwarg, e.g. ``dubbing_job_id``)."""
 
     def __init__(
         self,
@@ -119,12 +114,16 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._set_wait_options(deferrable, max_consecutive_failures)
+        self.deferrable = default_deferrable(deferrable)
         self.wait_for_completion = wait_for_completion
-        self.poll_interval_s = _seconds(poll_interval_s, "poll_interval_s")
-        self.exponential_backoff = exponential_backoff
-        self.max_poll_interval_s = _seconds(max_poll_interval_s, "max_poll_interval_s")
-        self.wait_timeout_s = _seconds(wait_timeout_s, "wait_timeout_s")
+        self.schedule = WaitSchedule(
+            poll_interval_s=seconds(poll_interval_s, "poll_interval_s") or 5.0,
+            exponential_backoff=exponential_backoff,
+            max_poll_interval_s=seconds(max_poll_interval_s, "max_poll_interval_s"),
+            wait_timeout_s=seconds(wait_timeout_s, "wait_timeout_s"),
+            max_consecutive_failures=max_consecutive_failures,
+        )
+        self.started_id: str | None = None
 
     @abstractmethod
     def validate_request(self) -> None:
@@ -132,32 +131,25 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
 
     @abstractmethod
     def start(self) -> Verdict | None:
-        """Make the create call and set the new id on ``self``; returns the new object's
-        verdict when the create answer holds it."""
+        """Make the create call and set :attr:`started_id`; returns the new object's verdict
+        when the create answer holds it."""
 
     @abstractmethod
     def check(self) -> Verdict:
         """Read the started object once; raises a :class:`DubbingError` when the request fails."""
 
-    @property
-    def schedule(self) -> PollSchedule:
-        """The waits between checks."""
-        return PollSchedule(
-            float(self.poll_interval_s or 5.0), self.exponential_backoff, self.max_poll_interval_s
-        )
+    @abstractmethod
+    def make_trigger(self, **wait: Any) -> DubbingWaitTrigger[Any]:
+        """The trigger that waits on :attr:`started_id`; ``wait`` holds the schedule,
+        deadline and state (:class:`.DubbingWaitTrigger`'s own kwargs)."""
 
     @property
-    def started_id(self) -> str | None:
-        """The id of the object this try works on, once known."""
-        value = getattr(self, self.object_kwarg_names[0], None)
-        return None if value is None else str(value)
-
-    def _set_started_id(self, object_id: str | None) -> None:
-        setattr(self, self.object_kwarg_names[0], object_id)
+    def object_id(self) -> str:
+        return str(self.started_id)
 
     def publish(self, context: Any) -> None:
-        """Push the started id as an XCom under the trigger's id name (links add their own)."""
-        context["ti"].xcom_push(key=self.object_kwarg_names[0], value=self.started_id)
+        """Push the started id as an XCom under ``started_id_key`` (links add their own)."""
+        context["ti"].xcom_push(key=self.started_id_key, value=self.started_id)
 
     def execute(self, context: Any) -> Any:
         """Start (or reattach to) the work; wait for it unless told not to; return its dict."""
@@ -176,27 +168,20 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         if verdict is not None and verdict.phase is Phase.SUCCEEDED:
             return self.returned(verdict.result)
         if verdict is not None and verdict.is_final:
-            return self._finish(
-                WaitEvent.for_verdict(verdict, object_id=self.object_id, checks=1).to_payload()
-            )
+            return self._finish(final_event(verdict, object_id=self.object_id, checks=1).to_payload())
         if verdict is not None:
             self.log.info("%s", verdict.announcement(self.schedule.nominal_s(1)))
-        trigger = build_trigger(
-            self.trigger_class,
-            self.object_kwargs(),
-            self.schedule,
-            max_consecutive_failures=self.max_consecutive_failures,
-            deadline=None if self.wait_timeout_s is None else began + self.wait_timeout_s,
-            checks_made=0 if verdict is None else 1,
-            last_status=None if verdict is None else verdict.status,
+        timeout_s = self.schedule.wait_timeout_s
+        trigger = self.make_trigger(
+            schedule=self.schedule,
+            deadline=None if timeout_s is None else began + timeout_s,
+            state=WaitState() if verdict is None else WaitState(checks=1, last_status=verdict.status),
         )
         if self.deferrable:
             self.defer(
                 trigger=trigger,
                 method_name="execute_complete",
-                timeout=None
-                if self.wait_timeout_s is None
-                else timedelta(seconds=self.wait_timeout_s + DEFER_TIMEOUT_GRACE_S),
+                timeout=None if timeout_s is None else timedelta(seconds=timeout_s + DEFER_TIMEOUT_GRACE_S),
             )
         return self._finish(trigger.wait_here())
 
@@ -206,16 +191,16 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
 
     def _finish(self, event: dict[str, Any] | None) -> Any:
         payload = read_wait_event(event, f"{self.noun} {self.started_id!r}")
-        self._set_started_id(payload.object_id)
-        if payload.status == "success" and payload.result is not None:
+        self.started_id = payload.object_id
+        if payload.succeeded and payload.result is not None:
             return self.returned(payload.result)
-        raise failure_for_event(payload, service=self.service_name, timeout=DubbingWaitTimeout, final=False)
+        raise failure_for(payload, service=self.service_name, timeout=DubbingWaitTimeout, final=False)
 
     def _reattach(self, work: StartedWork) -> Verdict | None:
         note = work.recall()
         if note is None:
             return None
-        self._set_started_id(note.object_id)
+        self.started_id = note.object_id
         if note.result is not None:
             # The create call itself finished this work in an earlier try: return that answer
             # rather than start (and pay for) the same work again.
@@ -230,17 +215,16 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
             verdict = self.check()
         except NotFoundError:
             self.log.warning("%s, started by an earlier try, no longer exists; starting a new one", self.what)
-            self._set_started_id(None)
+            self.started_id = None
             return None
         except DubbingError as exc:
             # Unknown state: starting again could pay twice, so this try fails and a later one asks again.
             raise failure_for_call(exc, conn_id=self.conn_id, what=self.what) from exc
-        error = verdict.error
-        if verdict.phase is Phase.FAILED and error is not None and error.kind != PaymentRequiredError.kind:
+        if verdict.phase is Phase.FAILED and verdict.failure is not FailureKind.PAYMENT_REQUIRED:
             self.log.warning(
                 "%s, started by an earlier try, ended: %s; starting a new one", self.what, verdict.summary
             )
-            self._set_started_id(None)
+            self.started_id = None
             return None
         self.log.info("reattaching to %s, started by an earlier try: %s", self.what, verdict.summary)
         return verdict

@@ -10,13 +10,13 @@ from airflow_provider_dubbing._compat import BaseOperator
 from airflow_provider_dubbing.blendvision import endpoints
 from airflow_provider_dubbing.blendvision.outcomes import downloadable_files, judge_job
 from airflow_provider_dubbing.client.errors import DubbingError, InvalidInputError
-from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionConnected, BlendVisionHook
 from airflow_provider_dubbing.links.blendvision import CONSOLE_URL_XCOM_KEY, BlendVisionDubbingJobLink
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
-from airflow_provider_dubbing.task_failures import failure_for_call
+from airflow_provider_dubbing.tasks.base import DubbingTaskMixin
+from airflow_provider_dubbing.tasks.failures import failure_for_call
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
-from airflow_provider_dubbing.waiting import DubbingTaskMixin
+from airflow_provider_dubbing.waiting.verdict import Verdict
 
 DOWNLOAD_LINKS_KEY = "download_links"
 """The key of the returned dict under which a succeeded job's download links go."""
@@ -81,7 +81,7 @@ class BlendVisionGetDubbingJobOperator(BlendVisionConnected, DubbingReadOperator
 
     template_fields: Sequence[str] = ("dubbing_job_id", "blendvision_conn_id")
     service_name = endpoints.SERVICE.name
-    trigger_class = BlendVisionDubbingJobTrigger
+    noun = BlendVisionDubbingJobTrigger.noun
     operator_extra_links = (BlendVisionDubbingJobLink(),)
 
     def __init__(
@@ -96,6 +96,10 @@ class BlendVisionGetDubbingJobOperator(BlendVisionConnected, DubbingReadOperator
         self.dubbing_job_id = dubbing_job_id
         self.blendvision_conn_id = blendvision_conn_id
         self.download_links = download_links
+
+    @property
+    def object_id(self) -> str:
+        return str(self.dubbing_job_id)
 
     def check(self) -> Verdict:
         return self.hook.check_dubbing_job(self.dubbing_job_id)
@@ -147,7 +151,8 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
         "blendvision_conn_id",
     )
     service_name = endpoints.SERVICE.name
-    trigger_class = BlendVisionDubbingJobTrigger
+    noun = BlendVisionDubbingJobTrigger.noun
+    started_id_key = "dubbing_job_id"
     operator_extra_links = (BlendVisionDubbingJobLink(),)
 
     def __init__(
@@ -170,7 +175,6 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
         self.interval_sec = interval_sec
         self.blendvision_conn_id = blendvision_conn_id
         self.download_links = download_links
-        self.dubbing_job_id: str | None = None
 
     def _arguments(self) -> dict[str, Any]:
         return {
@@ -186,15 +190,20 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
 
     def start(self) -> Verdict:
         job = self.hook.create_dubbing_job(**self._arguments())
-        self.dubbing_job_id = job.id
+        self.started_id = job.id
         return judge_job(job)
 
     def check(self) -> Verdict:
-        return self.hook.check_dubbing_job(str(self.dubbing_job_id))
+        return self.hook.check_dubbing_job(self.object_id)
+
+    def make_trigger(self, **wait: Any) -> BlendVisionDubbingJobTrigger:
+        return BlendVisionDubbingJobTrigger(
+            dubbing_job_id=self.object_id, blendvision_conn_id=self.blendvision_conn_id, **wait
+        )
 
     def publish(self, context: Any) -> None:
         super().publish(context)
-        _publish_console_url(context, self.hook, self.dubbing_job_id)
+        _publish_console_url(context, self.hook, self.started_id)
 
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """The job's dict, with ``download_links`` unless the option is off."""
@@ -224,7 +233,6 @@ class BlendVisionGetDownloadLinksOperator(BlendVisionConnected, DubbingTaskMixin
     template_fields: Sequence[str] = ("file_ids", "blendvision_conn_id")
     service_name = endpoints.SERVICE.name
     noun = "library file"
-    object_kwarg_names = ("file_ids", "blendvision_conn_id")
 
     def __init__(
         self,

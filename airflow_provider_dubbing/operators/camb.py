@@ -10,11 +10,11 @@ from airflow_provider_dubbing.camb import endpoints
 from airflow_provider_dubbing.camb.models import ExportReady
 from airflow_provider_dubbing.camb.outcomes import judge_dubbing_result, judge_ready_export
 from airflow_provider_dubbing.client.errors import DubbingError, ResponseValidationError
-from airflow_provider_dubbing.client.outcome import Verdict
 from airflow_provider_dubbing.hooks.camb import CambConnected, CambHook
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
-from airflow_provider_dubbing.task_failures import failure_for_call
+from airflow_provider_dubbing.tasks.failures import failure_for_call
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
+from airflow_provider_dubbing.waiting.verdict import Verdict
 
 
 class CambDubOperator(CambConnected, DubbingStartOperator):
@@ -60,7 +60,8 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         "camb_conn_id",
     )
     service_name = endpoints.SERVICE.name
-    trigger_class = CambDubbingTrigger
+    noun = CambDubbingTrigger.noun
+    started_id_key = "dubbing_task_id"
 
     def __init__(
         self,
@@ -80,7 +81,6 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         self.project_name = project_name
         self.dub_options = dub_options
         self.camb_conn_id = camb_conn_id
-        self.dubbing_task_id: str | None = None
 
     def _arguments(self) -> dict[str, Any]:
         languages = self.target_languages
@@ -96,10 +96,13 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         endpoints.dub(**self._arguments())
 
     def start(self) -> None:
-        self.dubbing_task_id = self.hook.dub(**self._arguments())
+        self.started_id = self.hook.dub(**self._arguments())
 
     def check(self) -> Verdict:
-        return self.hook.check_dubbing(str(self.dubbing_task_id))
+        return self.hook.check_dubbing(self.object_id)
+
+    def make_trigger(self, **wait: Any) -> CambDubbingTrigger:
+        return CambDubbingTrigger(dubbing_task_id=self.object_id, camb_conn_id=self.camb_conn_id, **wait)
 
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """The dub's status dict, with ``result``: where the files are, once it succeeded."""
@@ -138,7 +141,6 @@ class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
     template_fields: Sequence[str] = ("run_id", "camb_conn_id")
     service_name = endpoints.SERVICE.name
     noun = "dubbing run"
-    object_kwarg_names = ("run_id", "camb_conn_id")
 
     def __init__(
         self, *, run_id: int | str, camb_conn_id: str = CambHook.default_conn_name, **kwargs: Any
@@ -146,6 +148,10 @@ class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
         super().__init__(**kwargs)
         self.run_id = run_id
         self.camb_conn_id = camb_conn_id
+
+    @property
+    def object_id(self) -> str:
+        return str(self.run_id)
 
     def check(self) -> Verdict:
         return judge_dubbing_result(self.hook.get_dubbing_result(self.run_id))
@@ -170,7 +176,7 @@ class CambGetAltFormatStatusOperator(CambConnected, DubbingReadOperator):
 
     template_fields: Sequence[str] = ("alt_format_task_id", "run_id", "camb_conn_id")
     service_name = endpoints.SERVICE.name
-    trigger_class = CambAltFormatTrigger
+    noun = CambAltFormatTrigger.noun
 
     def __init__(
         self,
@@ -184,6 +190,10 @@ class CambGetAltFormatStatusOperator(CambConnected, DubbingReadOperator):
         self.alt_format_task_id = alt_format_task_id
         self.run_id = run_id
         self.camb_conn_id = camb_conn_id
+
+    @property
+    def object_id(self) -> str:
+        return str(self.alt_format_task_id)
 
     def check(self) -> Verdict:
         return self.hook.check_export(self.alt_format_task_id, self.run_id)
@@ -226,7 +236,8 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
 
     template_fields: Sequence[str] = ("run_id", "language", "output_format", "camb_conn_id")
     service_name = endpoints.SERVICE.name
-    trigger_class = CambAltFormatTrigger
+    noun = CambAltFormatTrigger.noun
+    started_id_key = "alt_format_task_id"
 
     def __init__(
         self,
@@ -242,7 +253,6 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
         self.language = language
         self.output_format = output_format
         self.camb_conn_id = camb_conn_id
-        self.alt_format_task_id: str | None = None
         if isinstance(output_format, str) and "{{" not in output_format:
             # A typo in a literal format fails the DAG's import, naming the field.
             endpoints.check_output_format(output_format)
@@ -252,10 +262,15 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
 
     def start(self) -> Verdict | None:
         answer = self.hook.export_alt_format(self.run_id, self.language, self.output_format)
-        self.alt_format_task_id = answer.task_id
+        self.started_id = answer.task_id
         if isinstance(answer, ExportReady):
             return judge_ready_export(answer, self.run_id, self.language, self.output_format)
         return None
 
     def check(self) -> Verdict:
-        return self.hook.check_export(str(self.alt_format_task_id), self.run_id)
+        return self.hook.check_export(self.object_id, self.run_id)
+
+    def make_trigger(self, **wait: Any) -> CambAltFormatTrigger:
+        return CambAltFormatTrigger(
+            alt_format_task_id=self.object_id, run_id=self.run_id, camb_conn_id=self.camb_conn_id, **wait
+        )

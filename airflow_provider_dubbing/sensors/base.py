@@ -1,14 +1,15 @@
 """What both dubbing sensors share: one check, one schedule, one way to fail, in every mode.
 
-``poke`` and ``reschedule`` run Airflow's own sensor loop around :meth:`DubbingSensor.poke`;
-deferrable mode checks once, then hands the same wait to a trigger. Both ask the same
-:class:`~airflow_provider_dubbing.client.polling.PollSchedule`, the same API ``outcomes``
-module and the same :mod:`~airflow_provider_dubbing.task_failures`, so a status means
-the same thing, and fails the same way, whichever mode runs it.
+``poke`` and ``reschedule`` run Airflow's own sensor loop around :meth:`DubbingSensor.poke`,
+which hands each check to the wait engine (:func:`.waiting.engine.step`); deferrable mode
+checks once the same way, then hands the rest of the wait to a trigger, which drives the
+same engine. A status means the same thing, and fails the same way
+(:mod:`.tasks.failures`), whichever mode runs it.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from abc import abstractmethod
 from collections.abc import Callable
@@ -25,27 +26,23 @@ from airflow_provider_dubbing._compat import (
     StartTriggerArgs,
 )
 from airflow_provider_dubbing.client.errors import DubbingError
-from airflow_provider_dubbing.client.outcome import Phase, Verdict, judge_failed_check
-from airflow_provider_dubbing.client.polling import PollSchedule
-from airflow_provider_dubbing.client.retry import RetryPolicy
-from airflow_provider_dubbing.task_failures import (
-    DubbingRequestRefused,
-    DubbingServiceUnavailable,
-    failure_for,
-    failure_for_event,
-)
-from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
-from airflow_provider_dubbing.waiting import (
+from airflow_provider_dubbing.hooks.base import StatusCheck
+from airflow_provider_dubbing.tasks.base import (
     DEFER_TIMEOUT_GRACE_S,
     DubbingTaskMixin,
-    build_trigger,
+    default_deferrable,
     read_wait_event,
 )
+from airflow_provider_dubbing.tasks.failures import DubbingServiceUnavailable, failure_for
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+from airflow_provider_dubbing.waiting.engine import Wait, WaitState, emit, step
+from airflow_provider_dubbing.waiting.events import WaitEvent
+from airflow_provider_dubbing.waiting.schedule import WaitSchedule
 
 
 class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
-    """Base of the dubbing sensors. A subclass sets ``trigger_class``: the trigger's
-    ``object_kwarg_names`` are the sensor's attributes too, and its ``noun`` names the object.
+    """Base of the dubbing sensors. A subclass names its object (``noun``, ``object_id``),
+    builds its check and its trigger.
 
     :param deferrable: wait in the triggerer, without a worker slot. Defaults to
         Airflow's ``[operators] default_deferrable``.
@@ -65,9 +62,14 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
     :param timeout: how long to wait in all, in seconds (Airflow's sensor timeout); in
         deferrable mode the trigger enforces it itself, so it fails without retries on
         every Airflow line.
+
+    These are Airflow's own sensor names; the sensor turns them into the one
+    :class:`.WaitSchedule` (``poll_interval_s``, ``exponential_backoff``,
+    ``max_poll_interval_s``, ``wait_timeout_s``, ``max_consecutive_failures``) the
+    operators and the triggers take.
     """
 
-    # Injection point for tests: how reschedule mode waits between failed checks in one poke.
+    # How reschedule mode waits between failed checks within one poke.
     _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def __init__(
@@ -87,33 +89,37 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
             max_wait=max_wait,
             **kwargs,
         )
-        self._set_wait_options(deferrable, max_consecutive_failures)
-        self._failures = 0
-        self._retry_after_s = 0.0
-        self._last_status: str | None = None
-        self._unannounced: Verdict | None = None
+        if max_consecutive_failures < 1:
+            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
+        self.deferrable = default_deferrable(deferrable)
+        self.max_consecutive_failures = max_consecutive_failures
+        self._state = WaitState()
+        self._next_wait_s = 0.0
+        self._check: StatusCheck[Any] | None = None
+        self._wait: Wait | None = None
         if start_from_trigger:
             self._start_from_trigger()
 
     @abstractmethod
-    def check(self) -> Verdict:
-        """Check the object once; raises a :class:`DubbingError` when the check fails."""
+    def status_check(self) -> StatusCheck[Any]:
+        """The check of the object (through ``self.hook``), built once per task run."""
+
+    @abstractmethod
+    def make_trigger(self, **wait: Any) -> DubbingWaitTrigger[Any]:
+        """The trigger that continues this sensor's wait; ``wait`` holds the schedule,
+        deadline and state (:class:`.DubbingWaitTrigger`'s own kwargs)."""
 
     @property
-    def schedule(self) -> PollSchedule:
-        """The waits between checks, from ``poke_interval``, ``exponential_backoff`` and ``max_wait``."""
+    def schedule(self) -> WaitSchedule:
+        """The wait's schedule, from Airflow's sensor arguments."""
         # Falsy means no cap, as in Airflow's own formula (max_wait=0 is not "never wait").
         max_wait = self.max_wait.total_seconds() if self.max_wait else None
-        return PollSchedule(float(self.poke_interval), bool(self.exponential_backoff), max_wait)
-
-    def make_trigger(self, **wait: Any) -> DubbingWaitTrigger:
-        """The trigger that continues this sensor's wait; ``wait`` adds deadline and progress."""
-        return build_trigger(
-            self.trigger_class,
-            self.object_kwargs(),
-            self.schedule,
+        return WaitSchedule(
+            poll_interval_s=float(self.poke_interval),
+            exponential_backoff=bool(self.exponential_backoff),
+            max_poll_interval_s=max_wait,
+            wait_timeout_s=float(self.timeout),
             max_consecutive_failures=self.max_consecutive_failures,
-            **wait,
         )
 
     def execute(self, context: Any) -> Any:
@@ -131,13 +137,9 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
             self._raise_softened(exc)
         if done:
             return done.xcom_value if isinstance(done, PokeReturnValue) else None
-        self._announce(self.schedule.nominal_s(1))
         self.defer(
             trigger=self.make_trigger(
-                deadline=started + self.timeout,
-                checks_made=1,
-                last_status=self._last_status,
-                consecutive_failures=self._failures,
+                schedule=self.schedule, deadline=started + self.timeout, state=self._state
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout + DEFER_TIMEOUT_GRACE_S),
@@ -145,45 +147,51 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         """One check: done with the object's dict, not yet, or an exception that fails the task."""
+        # Built at the first check, once the templates are rendered; kept for the later ones.
+        if self._wait is None:
+            self._wait = Wait(
+                self.noun, self.object_id, self.conn_id, self.schedule, None, self._retry_after_cap_s()
+            )
+        wait = self._wait
         while True:
+            outcome: Any
             try:
-                verdict = self.check()
-                break
+                if self._check is None:
+                    self._check = self.status_check()  # refuses a bad id before any request
+                outcome = self._check.check()
             except DubbingError as exc:
-                self._after_failed_check(exc)
-                if not self.reschedule:
-                    return False
-                # Reschedule mode forgets everything between checks, so it counts failed
-                # checks within this one, waiting as the schedule says (worker slot held).
-                self._sleep(max(self.schedule.delay_s(self._failures), self._retry_after_s))
-        self._failures = 0
-        self._retry_after_s = 0.0
-        if verdict.status != self._last_status:
-            self._unannounced = verdict
-            self._last_status = verdict.status
-        if verdict.phase is Phase.SUCCEEDED:
-            self._announce(None)
-            return PokeReturnValue(is_done=True, xcom_value=verdict.result)
-        if verdict.phase is Phase.FAILED and verdict.error is not None:
-            self._announce(None)
-            raise failure_for(verdict.error)
-        return False
+                outcome = exc
+            done = step(wait, self._state, outcome, now=time.time(), rand=random.random())
+            self._state = done.state
+            emit(self.log, done)
+            if done.event is not None:
+                return self._ended(done.event)
+            self._next_wait_s = done.wait_s
+            if not isinstance(outcome, DubbingError) or not self.reschedule:
+                return False
+            # Reschedule mode forgets everything between checks, so it counts failed
+            # checks within this one, waiting as the schedule says (worker slot held).
+            self._sleep(done.wait_s)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Act on the trigger's event: return the object's dict, or fail as poke mode would."""
+        payload = read_wait_event(event, self.what)
+        if payload.succeeded:
+            # The trigger already logged the final status; this is the worker's side of it.
+            self.log.info("resumed after %d checks in the triggerer", payload.checks)
         try:
-            return self._complete(event)
+            return self._ended(payload).xcom_value
         except (AirflowFailException, AirflowSensorTimeout, DubbingServiceUnavailable) as exc:
             # Airflow 2's resume_execution knows soft_fail only; poke mode also skips on never_fail.
             self._raise_softened(exc)
 
-    def _complete(self, event: dict[str, Any] | None) -> Any:
-        payload = read_wait_event(event, self.what)
-        if payload.status == "success":
-            # The trigger already logged the final status; this is the worker's side of it.
-            self.log.info("resumed after %d checks in the triggerer", payload.checks)
-            return payload.result
-        raise failure_for_event(payload, service=self.service_name, timeout=AirflowSensorTimeout)
+    def _ended(self, event: WaitEvent) -> PokeReturnValue:
+        if event.succeeded:
+            return PokeReturnValue(is_done=True, xcom_value=event.result)
+        raise failure_for(event, service=self.service_name, timeout=AirflowSensorTimeout)
+
+    def _retry_after_cap_s(self) -> float:
+        return self.schedule.retry_after_cap_s(self.hook.retry.max_retry_after_s)  # type: ignore[attr-defined,unused-ignore]
 
     def _get_next_poke_interval(
         self,
@@ -192,41 +200,17 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
         poke_count: int,
     ) -> float:
         # Airflow's own formula starts at half the interval and hashes its jitter; ours is
-        # the schedule the trigger follows too, so every mode waits alike.
+        # the engine's, which the trigger follows too, so every mode waits alike. Reschedule
+        # mode forgets its checks, so it finds its place in the schedule from the time spent.
         elapsed = run_duration()
-        checks = self.schedule.checks_made_after(elapsed) if self.reschedule else poke_count
-        wait = max(self.schedule.delay_s(checks), self._retry_after_s)
-        wait = max(0.0, min(wait, float(self.timeout) - elapsed))
-        self._announce(wait)
-        return wait
+        if self.reschedule:
+            wait = self.schedule.delay_s(self.schedule.checks_made_after(elapsed))
+        else:
+            wait = self._next_wait_s
+        return max(0.0, min(wait, float(self.timeout) - elapsed))
 
     def _timed_out_message(self) -> str:
-        return f"timed out waiting for {self.what}: still {self._last_status or 'unchecked'}"
-
-    def _after_failed_check(self, exc: DubbingError) -> None:
-        failed = judge_failed_check(
-            exc,
-            failures_before=self._failures,
-            max_failures=self.max_consecutive_failures,
-            conn_id=self.conn_id,
-            what=self.what,
-            max_retry_after_s=self.schedule.retry_after_cap_s(RetryPolicy().max_retry_after_s),
-        )
-        self._failures = failed.failures
-        if failed.kind == "refused":
-            raise DubbingRequestRefused(failed.message, http_status=failed.http_status) from exc
-        if failed.kind == "gave_up":
-            raise DubbingServiceUnavailable(failed.message) from exc
-        self._retry_after_s = failed.retry_after_s
-        self.log.warning("%s", failed.message)
-
-    def _announce(self, next_wait_s: float | None) -> None:
-        """Log the latest status once, when it changed, with the wait that follows."""
-        verdict, self._unannounced = self._unannounced, None
-        if verdict is not None:
-            (self.log.warning if verdict.is_worrying else self.log.info)(
-                "%s", verdict.announcement(next_wait_s)
-            )
+        return f"timed out waiting for {self.what}: still {self._state.last_status or 'unchecked'}"
 
     def _raise_softened(self, exc: BaseException) -> None:
         # The conversions Airflow's own sensor loop applies in poke mode: soft_fail skips a
@@ -240,8 +224,9 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
     def _start_from_trigger(self) -> None:
         if not self.deferrable:
             raise ValueError("start_from_trigger=True needs deferrable=True")
-        kwargs = self.object_kwargs()
-        for name, value in kwargs.items():
+        trigger = self.make_trigger(schedule=self.schedule)
+        classpath, trigger_kwargs = trigger.serialize()
+        for name, value in trigger.object_kwargs().items():
             if value is not None and not isinstance(value, (str, int)):
                 raise ValueError(
                     f"start_from_trigger=True needs {name} known when the DAG is parsed; got "
@@ -259,8 +244,6 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
                     name,
                 )
                 return
-        trigger = self.make_trigger(timeout_s=self.timeout)
-        classpath, trigger_kwargs = trigger.serialize()
         self.start_from_trigger = True
         self.start_trigger_args = StartTriggerArgs(
             trigger_cls=classpath,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_provider_dubbing.blendvision.endpoints import SERVICE
-from airflow_provider_dubbing.client.outcome import Verdict
+from airflow_provider_dubbing.hooks.base import StatusCheck
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionConnected, BlendVisionHook
 from airflow_provider_dubbing.sensors.base import DubbingSensor
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
@@ -30,7 +30,7 @@ class BlendVisionDubbingJobSensor(BlendVisionConnected, DubbingSensor):
 
     template_fields: Sequence[str] = ("dubbing_job_id", "blendvision_conn_id")
     service_name = SERVICE.name
-    trigger_class = BlendVisionDubbingJobTrigger
+    noun = BlendVisionDubbingJobTrigger.noun
 
     def __init__(
         self,
@@ -43,5 +43,14 @@ class BlendVisionDubbingJobSensor(BlendVisionConnected, DubbingSensor):
         self.blendvision_conn_id = blendvision_conn_id
         super().__init__(**kwargs)
 
-    def check(self) -> Verdict:
-        return self.hook.check_dubbing_job(self.dubbing_job_id)
+    @property
+    def object_id(self) -> str:
+        return str(self.dubbing_job_id)
+
+    def status_check(self) -> StatusCheck[Any]:
+        return self.hook.dubbing_job_check(self.dubbing_job_id)
+
+    def make_trigger(self, **wait: Any) -> BlendVisionDubbingJobTrigger:
+        return BlendVisionDubbingJobTrigger(
+            dubbing_job_id=self.dubbing_job_id, blendvision_conn_id=self.blendvision_conn_id, **wait
+        )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_provider_dubbing.camb.endpoints import SERVICE
-from airflow_provider_dubbing.client.outcome import Verdict
+from airflow_provider_dubbing.hooks.base import StatusCheck
 from airflow_provider_dubbing.hooks.camb import CambConnected, CambHook
 from airflow_provider_dubbing.sensors.base import DubbingSensor
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
@@ -30,7 +30,7 @@ class CambDubbingSensor(CambConnected, DubbingSensor):
 
     template_fields: Sequence[str] = ("dubbing_task_id", "camb_conn_id")
     service_name = SERVICE.name
-    trigger_class = CambDubbingTrigger
+    noun = CambDubbingTrigger.noun
 
     def __init__(
         self,
@@ -43,8 +43,17 @@ class CambDubbingSensor(CambConnected, DubbingSensor):
         self.camb_conn_id = camb_conn_id
         super().__init__(**kwargs)
 
-    def check(self) -> Verdict:
-        return self.hook.check_dubbing(self.dubbing_task_id)
+    @property
+    def object_id(self) -> str:
+        return str(self.dubbing_task_id)
+
+    def status_check(self) -> StatusCheck[Any]:
+        return self.hook.dubbing_check(self.dubbing_task_id)
+
+    def make_trigger(self, **wait: Any) -> CambDubbingTrigger:
+        return CambDubbingTrigger(
+            dubbing_task_id=self.dubbing_task_id, camb_conn_id=self.camb_conn_id, **wait
+        )
 
 
 class CambAltFormatSensor(CambConnected, DubbingSensor):
@@ -67,7 +76,7 @@ class CambAltFormatSensor(CambConnected, DubbingSensor):
 
     template_fields: Sequence[str] = ("alt_format_task_id", "run_id", "camb_conn_id")
     service_name = SERVICE.name
-    trigger_class = CambAltFormatTrigger
+    noun = CambAltFormatTrigger.noun
 
     def __init__(
         self,
@@ -82,5 +91,17 @@ class CambAltFormatSensor(CambConnected, DubbingSensor):
         self.camb_conn_id = camb_conn_id
         super().__init__(**kwargs)
 
-    def check(self) -> Verdict:
-        return self.hook.check_export(self.alt_format_task_id, self.run_id)
+    @property
+    def object_id(self) -> str:
+        return str(self.alt_format_task_id)
+
+    def status_check(self) -> StatusCheck[Any]:
+        return self.hook.export_check(self.alt_format_task_id, self.run_id)
+
+    def make_trigger(self, **wait: Any) -> CambAltFormatTrigger:
+        return CambAltFormatTrigger(
+            alt_format_task_id=self.alt_format_task_id,
+            run_id=self.run_id,
+            camb_conn_id=self.camb_conn_id,
+            **wait,
+        )

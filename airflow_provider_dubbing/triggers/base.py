@@ -1,8 +1,9 @@
-"""The wait loop both dubbing triggers share: check, log a status change once, back off, repeat.
+"""The trigger both services share: it drives the wait engine in the triggerer, and on a
+worker for an operator that waits without deferring.
 
-A subclass says only how to check its object (one hook call and its API's ``outcomes``
-module); the schedule, the tolerance of failed checks, the deadline and the event are
-decided here, once.
+A subclass says only which object it waits on (its own kwargs) and how to check it (a
+hook's :class:`.StatusCheck`); the schedule, the failed-check tolerance, the deadline and
+the event are the engine's (:mod:`airflow_provider_dubbing.waiting.engine`).
 """
 
 from __future__ import annotations
@@ -12,81 +13,117 @@ import random
 import time
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow_provider_dubbing._compat import BaseTrigger, TriggerEvent
 from airflow_provider_dubbing.client.errors import DubbingError
-from airflow_provider_dubbing.client.outcome import Verdict, judge_failed_check
-from airflow_provider_dubbing.client.polling import PollSchedule
-from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.client.timeouts import within
-from airflow_provider_dubbing.triggers.events import WaitEvent
-from airflow_provider_dubbing.triggers.naming import NamesRemoteObject
+from airflow_provider_dubbing.hooks.base import DubbingHook, StatusCheck
+from airflow_provider_dubbing.waiting.engine import Wait, WaitState, emit, step, timed_out
+from airflow_provider_dubbing.waiting.events import FailureKind, WaitEvent
+from airflow_provider_dubbing.waiting.schedule import WaitSchedule
+
+H = TypeVar("H", bound=DubbingHook)
 
 # How far past the deadline a check already under way may run before it is abandoned.
 CHECK_GRACE_S = 30.0
 
 
-class DubbingWaitTrigger(NamesRemoteObject, BaseTrigger):
-    """Polls one remote object until it is final, the deadline passes, or checks keep failing.
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Where a trigger reads the time, how it sleeps, and its jitter's random numbers.
 
-    Every argument is a JSON value, and none is a secret: the credentials are read from
-    the connection inside :meth:`run`. A subclass names its object with ``noun`` and
-    ``object_kwarg_names`` (its own ``__init__`` kwargs, id first, connection id last).
-
-    :param poke_interval_s: the first wait between checks, in seconds.
-    :param exponential_backoff: whether each wait doubles the one before.
-    :param max_wait_s: the cap of a doubled wait, in seconds (None: no cap).
-    :param deadline: when to give up, as a Unix timestamp (None: never). Absolute, so a
-        trigger restarted on another triggerer keeps the same deadline.
-    :param timeout_s: used only without ``deadline`` (a task started straight in the
-        triggerer): give up this many seconds after :meth:`run` starts.
-    :param checks_made: checks already made before this trigger started; when above 0 the
-        first check waits its turn in the schedule instead of happening at once.
-    :param max_consecutive_failures: how many checks in a row may fail (connection errors,
-        timeouts, 429, 5xx, answers that are not JSON, each after the client's own retries)
-        before the wait ends with an error event.
-    :param last_status: the status the task already logged, so it is not logged twice.
-    :param consecutive_failures: failed checks in a row the task already made, so the bound
-        counts them too.
+    Wall-clock time, not monotonic: the deadline is an absolute timestamp shared across
+    processes. A test passes its own to replay a wait without sleeping.
     """
 
-    # Injection points for tests. Wall-clock time, not monotonic: the deadline is an
-    # absolute timestamp shared across processes.
-    _now: Callable[[], float] = staticmethod(time.time)
-    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
-    _rand: Callable[[], float] = staticmethod(random.random)
-    _retry: RetryPolicy | None = None
+    now: Callable[[], float] = time.time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rand: Callable[[], float] = random.random
+
+
+SYSTEM_CLOCK = Clock()
+"""The real time, sleep and random numbers, shared by every trigger that is given no clock."""
+
+
+# Every kwarg a trigger of package versions before 0.2 was stored with, and where each went.
+_LEGACY_SCHEDULE = {
+    "poke_interval_s": "poll_interval_s",
+    "exponential_backoff": "exponential_backoff",
+    "max_wait_s": "max_poll_interval_s",
+    "timeout_s": "wait_timeout_s",
+    "max_consecutive_failures": "max_consecutive_failures",
+}
+_LEGACY_STATE = {"checks_made": "checks", "consecutive_failures": "failures", "last_status": "last_status"}
+
+
+class DubbingWaitTrigger(BaseTrigger, Generic[H]):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
+    """Polls one remote object until it is final, the deadline passes, or checks keep failing;
+    yields exactly one :class:`.WaitEvent` payload.
+
+    Every serialised kwarg is a JSON value, and none is a secret: the credentials are read
+    from the connection inside :meth:`run`.
+
+    :param schedule: the :class:`.WaitSchedule` (or its ``to_kwargs()`` dict): waits,
+        failed-check tolerance and, without a ``deadline``, how long the wait may take from
+        the moment :meth:`run` starts (a task started straight in the triggerer).
+    :param deadline: when to give up, as a Unix timestamp (None: from the schedule).
+        Absolute, so a trigger restarted on another triggerer keeps the same deadline.
+    :param state: the wait's :class:`.WaitState` so far (or its dict): checks made (when
+        above 0, the first check waits its turn in the schedule), failed checks in a row,
+        and the status already logged.
+    :param hook: a hook to check with instead of one built from the connection id, for
+        code that runs the trigger in its own process (a test's ``httpx.MockTransport``);
+        never serialised.
+    :param clock: the time, sleep and random numbers to use (a test's fake); never serialised.
+    """
+
+    noun: ClassVar[str] = "object"
+    """How messages name the object: ``export``, ``dub``, ``dubbing job``."""
 
     def __init__(
         self,
         *,
-        poke_interval_s: float = 5.0,
-        exponential_backoff: bool = True,
-        max_wait_s: float | None = 120.0,
+        schedule: WaitSchedule | dict[str, Any] | None = None,
         deadline: float | None = None,
-        timeout_s: float | None = None,
-        checks_made: int = 0,
-        max_consecutive_failures: int = 5,
-        last_status: str | None = None,
-        consecutive_failures: int = 0,
+        state: WaitState | dict[str, Any] | None = None,
+        hook: H | None = None,
+        clock: Clock | None = None,
+        **legacy: Any,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call,unused-ignore]  # unannotated in Airflow
-        if max_consecutive_failures < 1:
-            raise ValueError(f"max_consecutive_failures must be at least 1, got {max_consecutive_failures}")
-        self.schedule = PollSchedule(
-            interval_s=float(poke_interval_s), exponential=exponential_backoff, max_interval_s=max_wait_s
-        )
+        if legacy:
+            schedule, state = _from_legacy(legacy, schedule, state)
+        self.schedule = WaitSchedule.of(schedule)
         self.deadline = deadline
-        self.timeout_s = timeout_s
-        self.checks_made = checks_made
-        self.max_consecutive_failures = max_consecutive_failures
-        self.last_status = last_status
-        self.consecutive_failures = consecutive_failures
+        self.state = state if isinstance(state, WaitState) else WaitState(**(state or {}))
+        self._hook = hook
+        self.clock = clock or SYSTEM_CLOCK
+        self._progress = self.state
+
+    @property
+    @abstractmethod
+    def object_id(self) -> str:
+        """The id of the object waited on."""
+
+    @property
+    @abstractmethod
+    def conn_id(self) -> str:
+        """The Airflow connection the checks use."""
 
     @abstractmethod
-    async def acheck(self) -> Verdict:
-        """Check the object once; raises a :class:`DubbingError` when the check fails."""
+    def object_kwargs(self) -> dict[str, Any]:
+        """The subclass's own kwargs (the object and its connection), as ``__init__`` takes them."""
+
+    @abstractmethod
+    def status_check(self) -> StatusCheck[Any]:
+        """The check of the object, built once per run (raises :class:`DubbingError` on bad ids)."""
+
+    @property
+    def what(self) -> str:
+        """The object in words, e.g. ``export 'a1'``."""
+        return f"{self.noun} {self.object_id!r}"
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The class path and the JSON kwargs that rebuild an equal trigger."""
@@ -94,20 +131,14 @@ class DubbingWaitTrigger(NamesRemoteObject, BaseTrigger):
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
                 **self.object_kwargs(),
-                "poke_interval_s": self.schedule.interval_s,
-                "exponential_backoff": self.schedule.exponential,
-                "max_wait_s": self.schedule.max_interval_s,
+                "schedule": self.schedule.to_kwargs(),
                 "deadline": self.deadline,
-                "timeout_s": self.timeout_s,
-                "checks_made": self.checks_made,
-                "max_consecutive_failures": self.max_consecutive_failures,
-                "last_status": self.last_status,
-                "consecutive_failures": self.consecutive_failures,
+                "state": asdict(self.state),
             },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Wait, then yield exactly one :class:`WaitEvent` payload; never raises.
+        """Wait, then yield exactly one :class:`.WaitEvent` payload; never raises.
 
         (On Airflow 2, ``dag.test()`` loops forever on a trigger that raises.)
         """
@@ -123,100 +154,84 @@ class DubbingWaitTrigger(NamesRemoteObject, BaseTrigger):
 
     async def _event(self) -> dict[str, Any]:
         try:
-            event = await self._wait()
+            wait = self._fixed()
+            # The whole wait runs within one time limit, set once: the deadline, plus the
+            # grace a last check may take.
+            limit = (
+                None if wait.deadline is None else max(wait.deadline - self.clock.now(), 0.0) + CHECK_GRACE_S
+            )
+            try:
+                event = await within(self._loop(wait, self.state), limit)
+            except asyncio.TimeoutError:
+                # A check that outlives the deadline must not outlive Airflow's own deferral
+                # timeout too: that one is retried on Airflow 2, ours is final everywhere.
+                last = self._progress.last_status or "unknown"
+                why = (
+                    f"the last check was still unanswered {CHECK_GRACE_S:.0f} s after the deadline; "
+                    f"last status {last}"
+                )
+                event = timed_out(wait, self._progress, why)
         except Exception as exc:  # anything unforeseen still ends as a typed event the task can read
             self.log.exception("waiting on %s broke unexpectedly", self.what)
             event = WaitEvent(
-                status="error",
+                failure=FailureKind.UNAVAILABLE,
                 message=f"waiting on {self.what} broke unexpectedly: {type(exc).__name__}: {exc}",
                 object_id=self.object_id,
             )
         return event.to_payload()
 
-    async def _wait(self) -> WaitEvent:
+    def _fixed(self) -> Wait:
+        """What does not change during this run of the wait."""
         deadline = self.deadline
-        if deadline is None and self.timeout_s is not None:
-            deadline = self._now() + self.timeout_s
-        checks, failures, last_status = self.checks_made, self.consecutive_failures, self.last_status
-        if checks > 0:
-            await self._pause(self.schedule.delay_s(checks, self._rand), deadline)
+        if deadline is None and self.schedule.wait_timeout_s is not None:
+            deadline = self.clock.now() + self.schedule.wait_timeout_s
+        retry_after_cap_s = self.schedule.retry_after_cap_s(self.hook.retry.max_retry_after_s)
+        return Wait(self.noun, self.object_id, self.conn_id, self.schedule, deadline, retry_after_cap_s)
+
+    async def _loop(self, wait: Wait, state: WaitState) -> WaitEvent:
+        clock = self.clock
+        self._progress = state
+        if state.checks > 0:
+            await clock.sleep(_until(wait, wait.schedule.delay_s(state.checks, clock.rand), clock.now()))
+        check: StatusCheck[Any] | None = None
         while True:
+            outcome: Any
             try:
-                verdict = await self._bounded_check(deadline)
-            except asyncio.TimeoutError:
-                # A check that outlives the deadline must not outlive Airflow's own deferral
-                # timeout too: that one is retried on Airflow 2, ours is final everywhere.
-                return WaitEvent(
-                    status="timeout",
-                    message=(
-                        f"timed out waiting for {self.what}: the last check was still unanswered "
-                        f"{CHECK_GRACE_S:.0f} s after the deadline; last status {last_status or 'unknown'}"
-                    ),
-                    object_id=self.object_id,
-                    remote_status=last_status,
-                    checks=checks,
-                )
+                if check is None:
+                    check = self.status_check()  # refuses a bad id before any request
+                outcome = await check.acheck()
             except DubbingError as exc:
-                checks += 1
-                failed = judge_failed_check(
-                    exc,
-                    failures_before=failures,
-                    max_failures=self.max_consecutive_failures,
-                    conn_id=self.conn_id,
-                    what=self.what,
-                    max_retry_after_s=self.schedule.retry_after_cap_s(
-                        (self._retry or RetryPolicy()).max_retry_after_s
-                    ),
-                )
-                failures = failed.failures
-                if failed.kind != "passing":
-                    return WaitEvent(
-                        status="refused" if failed.kind == "refused" else "error",
-                        message=failed.message,
-                        object_id=self.object_id,
-                        remote_status=last_status,
-                        status_code=failed.http_status,
-                        checks=checks,
-                    )
-                wait = max(self.schedule.delay_s(checks, self._rand), failed.retry_after_s)
-                wait = self._bounded(wait, deadline)
-                self.log.warning("%s; next check in %.0f s", failed.message, wait)
-            else:
-                checks += 1
-                failures = 0
-                if verdict.is_final:
-                    self._log_change(verdict, last_status, None)
-                    return WaitEvent.for_verdict(verdict, object_id=self.object_id, checks=checks)
-                wait = self._bounded(self.schedule.delay_s(checks, self._rand), deadline)
-                self._log_change(verdict, last_status, wait)
-                last_status = verdict.status
-            if deadline is not None and self._now() >= deadline:
-                return WaitEvent(
-                    status="timeout",
-                    message=(
-                        f"timed out waiting for {self.what}: still {last_status or 'unchecked'} "
-                        f"after {checks} checks"
-                    ),
-                    object_id=self.object_id,
-                    remote_status=last_status,
-                    checks=checks,
-                )
-            await self._sleep(wait)
+                outcome = exc
+            done = step(wait, state, outcome, now=clock.now(), rand=clock.rand())
+            state = self._progress = done.state
+            emit(self.log, done)
+            if done.event is not None:
+                return done.event
+            await clock.sleep(done.wait_s)
 
-    async def _bounded_check(self, deadline: float | None) -> Verdict:
-        if deadline is None:
-            return await self.acheck()
-        return await within(self.acheck(), max(deadline - self._now(), 0.0) + CHECK_GRACE_S)
+    @property
+    def hook(self) -> H:
+        """The hook the checks go through: the one given, or one built from the connection id."""
+        if self._hook is None:
+            self._hook = self.make_hook()
+        return self._hook
 
-    def _bounded(self, wait: float, deadline: float | None) -> float:
-        # Never sleep past the deadline: one last check happens there, as in poke mode.
-        if deadline is None:
-            return wait
-        return max(0.0, min(wait, deadline - self._now()))
+    @abstractmethod
+    def make_hook(self) -> H:
+        """The service's hook for :attr:`conn_id`."""
 
-    async def _pause(self, wait: float, deadline: float | None) -> None:
-        await self._sleep(self._bounded(wait, deadline))
 
-    def _log_change(self, verdict: Verdict, last_status: str | None, wait: float | None) -> None:
-        if verdict.status != last_status:
-            (self.log.warning if verdict.is_worrying else self.log.info)("%s", verdict.announcement(wait))
+def _until(wait: Wait, wait_s: float, now: float) -> float:
+    # The first wait of a trigger that continues a task's check never passes the deadline.
+    if wait.deadline is None:
+        return wait_s
+    return max(0.0, min(wait_s, wait.deadline - now))
+
+
+def _from_legacy(legacy: dict[str, Any], schedule: Any, state: Any) -> tuple[Any, Any]:
+    unknown = set(legacy) - set(_LEGACY_SCHEDULE) - set(_LEGACY_STATE)
+    if unknown:
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    old_schedule = {new: legacy[old] for old, new in _LEGACY_SCHEDULE.items() if old in legacy}
+    old_state = {new: legacy[old] for old, new in _LEGACY_STATE.items() if old in legacy}
+    return schedule or old_schedule, state or old_state

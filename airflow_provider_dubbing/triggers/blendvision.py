@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_dubbing.client.outcome import Verdict
+from airflow_provider_dubbing.hooks.base import StatusCheck
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
 
 
-class BlendVisionDubbingJobTrigger(DubbingWaitTrigger):
+class BlendVisionDubbingJobTrigger(DubbingWaitTrigger[BlendVisionHook]):
     """Polls ``GET /bv/cms/v1/dubbing-jobs/{id}`` until the job is final; yields one event.
 
     :param dubbing_job_id: the dubbing job's id.
@@ -19,7 +19,6 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger):
     """
 
     noun = "dubbing job"
-    object_kwarg_names = ("dubbing_job_id", "blendvision_conn_id")
 
     def __init__(
         self,
@@ -30,9 +29,20 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger):
         super().__init__(**wait)
         self.dubbing_job_id = dubbing_job_id
         self.blendvision_conn_id = blendvision_conn_id
-        self._hook: BlendVisionHook | None = None
 
-    async def acheck(self) -> Verdict:
-        if self._hook is None:
-            self._hook = BlendVisionHook(self.blendvision_conn_id, retry=self._retry)
-        return await self._hook.acheck_dubbing_job(self.dubbing_job_id)
+    @property
+    def object_id(self) -> str:
+        return str(self.dubbing_job_id)
+
+    @property
+    def conn_id(self) -> str:
+        return self.blendvision_conn_id
+
+    def object_kwargs(self) -> dict[str, Any]:
+        return {"dubbing_job_id": self.dubbing_job_id, "blendvision_conn_id": self.blendvision_conn_id}
+
+    def make_hook(self) -> BlendVisionHook:
+        return BlendVisionHook(self.blendvision_conn_id)
+
+    def status_check(self) -> StatusCheck[Any]:
+        return self.hook.dubbing_job_check(self.dubbing_job_id)

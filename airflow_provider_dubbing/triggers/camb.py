@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_dubbing.client.outcome import Verdict
+from airflow_provider_dubbing.hooks.base import StatusCheck
 from airflow_provider_dubbing.hooks.camb import CambHook
 from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
 
 
-class CambDubbingTrigger(DubbingWaitTrigger):
+class CambDubbingTrigger(DubbingWaitTrigger[CambHook]):
     """Polls ``GET dub/{task_id}`` until the dub is final; yields one event.
 
     :param dubbing_task_id: the dub's task id (``POST dub`` answered it).
@@ -19,7 +19,6 @@ class CambDubbingTrigger(DubbingWaitTrigger):
     """
 
     noun = "dub"
-    object_kwarg_names = ("dubbing_task_id", "camb_conn_id")
 
     def __init__(
         self, dubbing_task_id: str, camb_conn_id: str = CambHook.default_conn_name, **wait: Any
@@ -27,15 +26,26 @@ class CambDubbingTrigger(DubbingWaitTrigger):
         super().__init__(**wait)
         self.dubbing_task_id = dubbing_task_id
         self.camb_conn_id = camb_conn_id
-        self._hook: CambHook | None = None
 
-    async def acheck(self) -> Verdict:
-        if self._hook is None:
-            self._hook = CambHook(self.camb_conn_id, retry=self._retry)
-        return await self._hook.acheck_dubbing(self.dubbing_task_id)
+    @property
+    def object_id(self) -> str:
+        return str(self.dubbing_task_id)
+
+    @property
+    def conn_id(self) -> str:
+        return self.camb_conn_id
+
+    def object_kwargs(self) -> dict[str, Any]:
+        return {"dubbing_task_id": self.dubbing_task_id, "camb_conn_id": self.camb_conn_id}
+
+    def make_hook(self) -> CambHook:
+        return CambHook(self.camb_conn_id)
+
+    def status_check(self) -> StatusCheck[Any]:
+        return self.hook.dubbing_check(self.dubbing_task_id)
 
 
-class CambAltFormatTrigger(DubbingWaitTrigger):
+class CambAltFormatTrigger(DubbingWaitTrigger[CambHook]):
     """Polls ``GET dub-alt-format/{task_id}`` until the export is final; yields one event.
 
     :param alt_format_task_id: the export task's id.
@@ -46,7 +56,6 @@ class CambAltFormatTrigger(DubbingWaitTrigger):
     """
 
     noun = "export"
-    object_kwarg_names = ("alt_format_task_id", "run_id", "camb_conn_id")
 
     def __init__(
         self,
@@ -59,9 +68,24 @@ class CambAltFormatTrigger(DubbingWaitTrigger):
         self.alt_format_task_id = alt_format_task_id
         self.run_id = run_id
         self.camb_conn_id = camb_conn_id
-        self._hook: CambHook | None = None
 
-    async def acheck(self) -> Verdict:
-        if self._hook is None:
-            self._hook = CambHook(self.camb_conn_id, retry=self._retry)
-        return await self._hook.acheck_export(self.alt_format_task_id, self.run_id)
+    @property
+    def object_id(self) -> str:
+        return str(self.alt_format_task_id)
+
+    @property
+    def conn_id(self) -> str:
+        return self.camb_conn_id
+
+    def object_kwargs(self) -> dict[str, Any]:
+        return {
+            "alt_format_task_id": self.alt_format_task_id,
+            "run_id": self.run_id,
+            "camb_conn_id": self.camb_conn_id,
+        }
+
+    def make_hook(self) -> CambHook:
+        return CambHook(self.camb_conn_id)
+
+    def status_check(self) -> StatusCheck[Any]:
+        return self.hook.export_check(self.alt_format_task_id, self.run_id)

@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_dubbing.connection_forms import (
+from airflow_provider_dubbing.get_provider_info import get_provider_info
+from airflow_provider_dubbing.hooks.connection_forms import (
     BLENDVISION_CONN_TYPE,
     CAMB_CONN_TYPE,
     EXTRA_FIELDS,
     UI_FIELD_BEHAVIOUR,
 )
-from airflow_provider_dubbing.get_provider_info import get_provider_info
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

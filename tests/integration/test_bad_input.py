@@ -19,8 +19,8 @@ from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.exceptions import DubbingError, ResponseValidationError
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.hooks.camb import CambHook
-from airflow_provider_dubbing.client.outcome import Phase
-from airflow_provider_dubbing.task_failures import failure_for_call
+from airflow_provider_dubbing.tasks.failures import failure_for_call
+from airflow_provider_dubbing.waiting.verdict import Phase
 from tests.bad_input_cases import ACCEPTED, BAD_INPUT, Accepted, BadInput
 from tests.conftest import BV_ORG, BV_TOKEN, CAMB_KEY
 

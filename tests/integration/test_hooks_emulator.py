@@ -525,15 +525,15 @@ def test_no_secret_reachable_from_connection_errors(connections: Any, via: Any, 
 
 
 def test_one_check_reads_and_judges_in_both_twins(connections: Any, via: Any) -> None:
-    from airflow_provider_dubbing.client.outcome import Phase
+    from airflow_provider_dubbing.waiting.verdict import Phase
 
     connections.script_camb_task("t-check", pending_polls=1, outcome="PAYMENT_REQUIRED")
     connections.script_blendvision_job("j-check", processing_polls=0)
     camb, bv = CambHook(), BlendVisionHook()
     assert [via(camb, "check_export", "t-check").phase for _ in range(2)] == [Phase.WAITING, Phase.FAILED]
     failed = via(camb, "check_export", "t-check")
-    assert failed.error is not None
-    assert failed.error.kind == "payment_required"
+    assert failed.failure == "payment_required"
+    assert failed.phase is Phase.FAILED
     assert failed.result["task_id"] == "t-check"
     verdicts = [via(bv, "check_dubbing_job", "j-check") for _ in range(2)]
     assert [v.status for v in verdicts] == ["DUBBING_STATUS_CREATED", "DUBBING_STATUS_SUCCEEDED"]

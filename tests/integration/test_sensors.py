@@ -22,7 +22,8 @@ from airflow_provider_dubbing.client.retry import RetryPolicy
 from airflow_provider_dubbing.hooks.camb import CambHook
 from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
 from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor
-from airflow_provider_dubbing.task_failures import (
+from airflow_provider_dubbing.tasks.base import DEFER_TIMEOUT_GRACE_S
+from airflow_provider_dubbing.tasks.failures import (
     DubbingJobFailed,
     DubbingPaymentRequired,
     DubbingRemoteTimeout,
@@ -31,7 +32,6 @@ from airflow_provider_dubbing.task_failures import (
 )
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
-from airflow_provider_dubbing.waiting import DEFER_TIMEOUT_GRACE_S
 from tests.conftest import AIRFLOW_LINE, NO_EXCEPTION_IN_CALLBACKS, needs_dag_test, task_rows
 
 
@@ -46,9 +46,9 @@ def camb_sensor(**kwargs: Any) -> CambAltFormatSensor:
 
 def test_defaults_follow_the_services_polling_advice() -> None:
     sensor = CambAltFormatSensor(task_id="wait", alt_format_task_id="t-1")
-    assert sensor.schedule.interval_s == 5
-    assert sensor.schedule.exponential is True
-    assert sensor.schedule.max_interval_s == 120
+    assert sensor.schedule.poll_interval_s == 5
+    assert sensor.schedule.exponential_backoff is True
+    assert sensor.schedule.max_poll_interval_s == 120
     assert [sensor.schedule.nominal_s(n) for n in range(1, 8)] == [5, 10, 20, 40, 80, 120, 120]
 
 
@@ -64,9 +64,11 @@ def test_deferrable_defaults_to_airflows_setting(monkeypatch: pytest.MonkeyPatch
     assert CambAltFormatSensor(task_id="w", alt_format_task_id="t", deferrable=False).deferrable is False
 
 
-def test_poke_and_reschedule_intervals_follow_the_same_schedule() -> None:
+def test_poke_and_reschedule_intervals_follow_the_same_schedule(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=10)
     poke = camb_sensor(poke_interval=5, max_wait=60, timeout=10_000)
     for checks, nominal in [(1, 5), (2, 10), (3, 20), (4, 40), (5, 60)]:
+        assert poke.poke({}) is False
         # Jitter takes up to a tenth off a wait, never adds to it.
         assert 0.9 * nominal <= poke._get_next_poke_interval(0.0, lambda: 0.0, checks) <= nominal
     rescheduled = camb_sensor(poke_interval=5, max_wait=60, timeout=10_000, mode="reschedule")
@@ -75,9 +77,11 @@ def test_poke_and_reschedule_intervals_follow_the_same_schedule() -> None:
     assert 0.9 * 40 <= after_35_s <= 40
 
 
-def test_no_wait_runs_past_the_timeout() -> None:
+def test_no_wait_runs_past_the_timeout(connections: Any) -> None:
+    connections.script_camb_task("t-1", pending_polls=10)
     sensor = camb_sensor(poke_interval=5, max_wait=60, timeout=100)
-    assert sensor._get_next_poke_interval(0.0, lambda: 97.0, 6) == pytest.approx(3.0)
+    assert sensor.poke({}) is False
+    assert sensor._get_next_poke_interval(0.0, lambda: 97.0, 1) == pytest.approx(3.0)
 
 
 @pytest.mark.parametrize(
@@ -175,10 +179,9 @@ def test_deferrable_mode_checks_once_then_defers_with_a_deadline(connections: An
     trigger = deferred.value.trigger
     assert isinstance(trigger, BlendVisionDubbingJobTrigger)
     _, kwargs = trigger.serialize()
-    assert kwargs["checks_made"] == 1
-    assert kwargs["last_status"] == "DUBBING_STATUS_CREATED"
-    assert kwargs["poke_interval_s"] == 2
-    assert kwargs["max_wait_s"] == 30
+    assert kwargs["state"] == {"checks": 1, "failures": 0, "last_status": "DUBBING_STATUS_CREATED"}
+    assert kwargs["schedule"]["poll_interval_s"] == 2
+    assert kwargs["schedule"]["max_poll_interval_s"] == 30
     assert kwargs["deadline"] == pytest.approx(trigger.deadline)
     assert deferred.value.timeout == timedelta(seconds=600 + DEFER_TIMEOUT_GRACE_S)
     assert deferred.value.method_name == "execute_complete"
@@ -193,21 +196,32 @@ def test_deferrable_first_check_honours_soft_fail(connections: Any) -> None:
 @pytest.mark.parametrize(
     ("event", "raised"),
     [
-        ({"status": "timeout", "message": "timed out waiting", "object_id": "t"}, AirflowSensorTimeout),
+        ({"failure": "timeout", "message": "timed out waiting", "object_id": "t"}, AirflowSensorTimeout),
         (
-            {"status": "refused", "message": "404", "object_id": "t", "status_code": 404},
+            {"failure": "refused", "message": "404", "object_id": "t", "status_code": 404},
             DubbingRequestRefused,
         ),
-        ({"status": "error", "message": "gave up", "object_id": "t"}, DubbingServiceUnavailable),
+        ({"failure": "error", "message": "gave up", "object_id": "t"}, DubbingServiceUnavailable),
+        ({"failure": "payment_required", "message": "m", "object_id": "t"}, DubbingPaymentRequired),
+        # The shape a triggerer of package version 0.1 stored.
         (
             {"status": "failed", "message": "m", "object_id": "t", "failure": "payment_required"},
             DubbingPaymentRequired,
         ),
-        ({"status": "success", "message": "m", "object_id": "t"}, AirflowException),
-        ({"status": "finished", "message": "m", "object_id": "t"}, AirflowException),
+        ({"message": "m", "object_id": "t"}, AirflowException),
+        ({"failure": "finished", "message": "m", "object_id": "t"}, AirflowException),
         (None, AirflowException),
     ],
-    ids=["timeout", "refused", "error", "failed", "success-without-result", "unknown-status", "none"],
+    ids=[
+        "timeout",
+        "refused",
+        "error",
+        "failed",
+        "failed-old-shape",
+        "success-without-result",
+        "unknown-failure",
+        "none",
+    ],
 )
 def test_execute_complete_validates_the_event(event: Any, raised: type) -> None:
     with pytest.raises(raised):
@@ -216,7 +230,7 @@ def test_execute_complete_validates_the_event(event: Any, raised: type) -> None:
 
 def test_execute_complete_returns_the_result() -> None:
     result = {"task_id": "t", "status": "SUCCESS", "run_id": None, "exception_reason": None, "message": None}
-    event = {"status": "success", "message": "done", "object_id": "t", "result": result}
+    event = {"message": "done", "object_id": "t", "result": result}
     assert camb_sensor().execute_complete({}, event) == result
 
 
@@ -230,9 +244,9 @@ def test_start_from_trigger_sets_the_trigger_up_front() -> None:
     assert args.next_method == "execute_complete"
     assert args.timeout == timedelta(seconds=300 + DEFER_TIMEOUT_GRACE_S)
     assert args.trigger_kwargs["alt_format_task_id"] == "t-7"
-    assert args.trigger_kwargs["timeout_s"] == 300
+    assert args.trigger_kwargs["schedule"]["wait_timeout_s"] == 300
     assert args.trigger_kwargs["deadline"] is None
-    assert args.trigger_kwargs["checks_made"] == 0
+    assert args.trigger_kwargs["state"]["checks"] == 0
     assert CambAltFormatTrigger(**args.trigger_kwargs).serialize()[1] == args.trigger_kwargs
     # The class attribute stays untouched for other tasks.
     assert CambAltFormatSensor.start_trigger_args is None
@@ -362,29 +376,24 @@ def test_a_sensor_copies_and_pickles_after_a_check(connections: Any) -> None:
 
 
 def test_max_wait_zero_means_no_cap_as_in_airflow() -> None:
-    assert camb_sensor(max_wait=0).schedule.max_interval_s is None
-    assert camb_sensor(max_wait=None).schedule.max_interval_s is None
-    assert camb_sensor(max_wait=timedelta(minutes=1)).schedule.max_interval_s == 60
+    assert camb_sensor(max_wait=0).schedule.max_poll_interval_s is None
+    assert camb_sensor(max_wait=None).schedule.max_poll_interval_s is None
+    assert camb_sensor(max_wait=timedelta(minutes=1)).schedule.max_poll_interval_s == 60
 
 
 @pytest.mark.parametrize(
     ("event", "soft_fail", "never_fail", "raised"),
     [
+        ({"failure": "job_failed", "message": "m", "object_id": "t"}, False, True, "skip"),
+        ({"failure": "error", "message": "gave up", "object_id": "t"}, False, True, "skip"),
         (
-            {"status": "failed", "message": "m", "object_id": "t", "failure": "job_failed"},
-            False,
-            True,
-            "skip",
-        ),
-        ({"status": "error", "message": "gave up", "object_id": "t"}, False, True, "skip"),
-        (
-            {"status": "error", "message": "gave up", "object_id": "t"},
+            {"failure": "error", "message": "gave up", "object_id": "t"},
             True,
             False,
             "DubbingServiceUnavailable",
         ),
-        ({"status": "timeout", "message": "timed out", "object_id": "t"}, True, False, "skip"),
-        ({"status": "refused", "message": "401", "object_id": "t"}, True, False, "skip"),
+        ({"failure": "timeout", "message": "timed out", "object_id": "t"}, True, False, "skip"),
+        ({"failure": "refused", "message": "401", "object_id": "t"}, True, False, "skip"),
     ],
     ids=[
         "failed-never_fail",

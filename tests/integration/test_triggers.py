@@ -1,7 +1,9 @@
 """Both triggers' ``run()`` against the emulator, with time injected: no test here sleeps.
 
-A fake clock and a fake sleep stand in for the wall clock, so the backoff schedule,
-Retry-After, the tolerance of failed checks and the deadline are read off exactly.
+A fake clock and a fake sleep, given through the trigger's public ``clock`` argument, stand
+in for the wall clock, so the backoff schedule, Retry-After, the tolerance of failed checks
+and the deadline are read off exactly. Retries inside a check are set through the hook the
+trigger is given (``hook``), never through private attributes.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from typing import Any
 import pytest
 
 from airflow_provider_dubbing.client.retry import RetryPolicy
-from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
+from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+from airflow_provider_dubbing.hooks.camb import CambHook
+from airflow_provider_dubbing.triggers.base import Clock, DubbingWaitTrigger
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger
-from airflow_provider_dubbing.triggers.events import WaitEvent
+from airflow_provider_dubbing.waiting.engine import WaitState
+from airflow_provider_dubbing.waiting.events import FailureKind, WaitEvent
+from airflow_provider_dubbing.waiting.schedule import WaitSchedule
 from tests.conftest import BV_TOKEN, CAMB_KEY, connection_uri_env
 
 T0 = 1_800_000_000.0
+NO_RETRIES = RetryPolicy(max_retries=0)
 
 
 class FakeTime:
@@ -40,28 +47,65 @@ class FakeTime:
 
 
 def drive(
-    trigger: DubbingWaitTrigger, *, rand: float = 0.0, retry: RetryPolicy | None = None
+    make: Callable[..., DubbingWaitTrigger[Any]],
+    *,
+    rand: float = 0.0,
+    retry: RetryPolicy = NO_RETRIES,
+    **kwargs: Any,
 ) -> tuple[WaitEvent, FakeTime, int]:
-    """Run the trigger to its one event with fake time; returns (event, time, events seen)."""
+    """Build a trigger with fake time and run it to its one event; returns (event, time, events seen)."""
     fake = FakeTime()
-    trigger._now = fake.clock  # type: ignore[method-assign]
-    trigger._sleep = fake.sleep  # type: ignore[method-assign]
-    trigger._rand = lambda: rand  # type: ignore[method-assign]
-    trigger._retry = retry or RetryPolicy(max_retries=0)
-
-    async def collect() -> list[Any]:
-        return [event async for event in trigger.run()]
-
-    events = asyncio.run(collect())
+    trigger = make(clock=Clock(now=fake.clock, sleep=fake.sleep, rand=lambda: rand), retry=retry, **kwargs)
+    events = asyncio.run(collect(trigger))
     return WaitEvent.model_validate(events[0].payload), fake, len(events)
 
 
-def camb(task_id: str = "t-1", **wait: Any) -> CambAltFormatTrigger:
-    return CambAltFormatTrigger(alt_format_task_id=task_id, **wait)
+async def collect(trigger: DubbingWaitTrigger[Any]) -> list[Any]:
+    return [event async for event in trigger.run()]
 
 
-def bv(job_id: str = "job-1", **wait: Any) -> BlendVisionDubbingJobTrigger:
-    return BlendVisionDubbingJobTrigger(dubbing_job_id=job_id, **wait)
+def camb(
+    task_id: str = "t-1",
+    *,
+    run_id: int | None = None,
+    camb_conn_id: str = "camb_default",
+    deadline: float | None = None,
+    state: WaitState | None = None,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+    **schedule: Any,
+) -> CambAltFormatTrigger:
+    return CambAltFormatTrigger(
+        alt_format_task_id=task_id,
+        run_id=run_id,
+        camb_conn_id=camb_conn_id,
+        schedule=WaitSchedule(**schedule),
+        deadline=deadline,
+        state=state,
+        hook=CambHook(camb_conn_id, retry=retry),
+        clock=clock,
+    )
+
+
+def bv(
+    job_id: str = "job-1",
+    *,
+    blendvision_conn_id: str = "blendvision_default",
+    deadline: float | None = None,
+    state: WaitState | None = None,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+    **schedule: Any,
+) -> BlendVisionDubbingJobTrigger:
+    return BlendVisionDubbingJobTrigger(
+        dubbing_job_id=job_id,
+        blendvision_conn_id=blendvision_conn_id,
+        schedule=WaitSchedule(**schedule),
+        deadline=deadline,
+        state=state,
+        hook=BlendVisionHook(blendvision_conn_id, retry=retry),
+        clock=clock,
+    )
 
 
 # -- serialization ------------------------------------------------------------------------
@@ -70,8 +114,14 @@ def bv(job_id: str = "job-1", **wait: Any) -> BlendVisionDubbingJobTrigger:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: camb("t-9", run_id=42, deadline=T0 + 600, checks_made=1, last_status="PENDING"),
-        lambda: bv("job-9", poke_interval_s=2, exponential_backoff=False, max_wait_s=None, timeout_s=90.0),
+        lambda: camb("t-9", run_id=42, deadline=T0 + 600, state=WaitState(checks=1, last_status="PENDING")),
+        lambda: bv(
+            "job-9",
+            poll_interval_s=2,
+            exponential_backoff=False,
+            max_poll_interval_s=None,
+            wait_timeout_s=90.0,
+        ),
     ],
     ids=["camb", "blendvision"],
 )
@@ -83,6 +133,29 @@ def test_serialize_round_trips_into_an_equal_trigger(make: Callable[[], DubbingW
     rebuilt = getattr(importlib.import_module(module), name)(**kwargs)
     assert type(rebuilt) is type(trigger)
     assert rebuilt.serialize() == (classpath, kwargs)
+
+
+def test_a_trigger_stored_by_an_older_version_still_runs_its_wait() -> None:
+    # Kwargs as package version 0.1 stored them in the trigger table.
+    old = CambAltFormatTrigger(
+        alt_format_task_id="t-9",
+        run_id=None,
+        camb_conn_id="camb_default",
+        poke_interval_s=2.0,
+        exponential_backoff=False,
+        max_wait_s=None,
+        deadline=T0 + 60,
+        timeout_s=None,
+        checks_made=3,
+        max_consecutive_failures=4,
+        last_status="PENDING",
+        consecutive_failures=1,
+    )
+    assert old.schedule == WaitSchedule(2.0, False, None, None, 4)
+    assert old.state == WaitState(checks=3, failures=1, last_status="PENDING")
+    assert old.deadline == T0 + 60
+    with pytest.raises(TypeError, match="poke_interval"):
+        CambAltFormatTrigger(alt_format_task_id="t-9", poke_interval=2)
 
 
 def test_camb_trigger_kwargs_name_the_sensor_template_fields() -> None:
@@ -98,9 +171,9 @@ def test_camb_trigger_kwargs_name_the_sensor_template_fields() -> None:
 
 def test_backoff_doubles_from_the_interval_up_to_the_cap(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=6, run_id=5)
-    event, fake, count = drive(camb(poke_interval_s=5, max_wait_s=30))
+    event, fake, count = drive(camb, poll_interval_s=5, max_poll_interval_s=30)
     assert count == 1
-    assert event.status == "success"
+    assert event.succeeded
     assert event.checks == 7
     assert fake.sleeps == [5, 10, 20, 30, 30, 30]
     assert event.result == {
@@ -115,8 +188,10 @@ def test_backoff_doubles_from_the_interval_up_to_the_cap(connections: Any) -> No
 
 def test_a_wait_that_follows_a_check_in_the_task_waits_its_turn_first(connections: Any) -> None:
     connections.script_blendvision_job("job-1", processing_polls=1)
-    event, fake, _ = drive(bv(poke_interval_s=5, checks_made=1, last_status="DUBBING_STATUS_CREATED"))
-    assert event.status == "success"
+    event, fake, _ = drive(
+        bv, poll_interval_s=5, state=WaitState(checks=1, last_status="DUBBING_STATUS_CREATED")
+    )
+    assert event.succeeded
     # The sensor made check 1 (CREATED), so the trigger first sleeps, then sees PROCESSING, SUCCEEDED.
     assert fake.sleeps == [5, 10, 20]
     assert connections.stats()["polls"]["job-1"] == 3
@@ -124,13 +199,13 @@ def test_a_wait_that_follows_a_check_in_the_task_waits_its_turn_first(connection
 
 def test_jitter_only_shortens_a_wait(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=3)
-    _, fake, _ = drive(camb(poke_interval_s=10, max_wait_s=20), rand=1.0)
+    _, fake, _ = drive(camb, poll_interval_s=10, max_poll_interval_s=20, rand=1.0)
     assert fake.sleeps == [9, 18, 18]
 
 
 def test_a_fixed_interval_when_backoff_is_off(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=3)
-    _, fake, _ = drive(camb(poke_interval_s=7, exponential_backoff=False))
+    _, fake, _ = drive(camb, poll_interval_s=7, exponential_backoff=False)
     assert fake.sleeps == [7, 7, 7]
 
 
@@ -140,8 +215,8 @@ def test_a_fixed_interval_when_backoff_is_off(connections: Any) -> None:
 def test_transient_failures_do_not_end_the_wait(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=1)
     connections.queue_faults(["500", "drop", "html200", "429", "truncate"], retry_after=45)
-    event, fake, _ = drive(camb(poke_interval_s=1, max_wait_s=8, max_consecutive_failures=6))
-    assert event.status == "success"
+    event, fake, _ = drive(camb, poll_interval_s=1, max_poll_interval_s=8, max_consecutive_failures=6)
+    assert event.succeeded
     assert event.checks == 7
     # checks 1-3 fail (waits 1, 2, 4), check 4 is a 429 asking for 45 s, check 5 is cut off.
     assert fake.sleeps == [1, 2, 4, 45, 8, 8]
@@ -150,8 +225,8 @@ def test_transient_failures_do_not_end_the_wait(connections: Any) -> None:
 def test_a_run_of_failed_checks_past_the_bound_ends_with_an_error_event(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=10)
     connections.set_faults(1.0, kinds=["503"])
-    event, fake, _ = drive(camb(poke_interval_s=1, max_consecutive_failures=3))
-    assert event.status == "error"
+    event, fake, _ = drive(camb, poll_interval_s=1, max_consecutive_failures=3)
+    assert event.failure is FailureKind.UNAVAILABLE
     assert event.checks == 3
     assert "3 failed checks in a row" in event.message
     assert "503" in event.message
@@ -161,16 +236,16 @@ def test_a_run_of_failed_checks_past_the_bound_ends_with_an_error_event(connecti
 def test_a_success_resets_the_count_of_failed_checks(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=3)
     connections.queue_faults(["500", "none", "500", "none", "500"])
-    event, _, _ = drive(camb(poke_interval_s=1, max_consecutive_failures=2))
-    assert event.status == "success"
+    event, _, _ = drive(camb, poll_interval_s=1, max_consecutive_failures=2)
+    assert event.succeeded
 
 
 def test_the_client_retries_inside_a_check_before_the_trigger_counts_a_failure(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=0)
     connections.queue_faults(["500", "502_html", "503"])
     fast = RetryPolicy(max_retries=3, initial_delay_s=0.001, max_delay_s=0.001)
-    event, fake, _ = drive(camb(max_consecutive_failures=1), retry=fast)
-    assert event.status == "success"
+    event, fake, _ = drive(camb, max_consecutive_failures=1, retry=fast)
+    assert event.succeeded
     assert event.checks == 1
     assert fake.sleeps == []
 
@@ -178,11 +253,11 @@ def test_the_client_retries_inside_a_check_before_the_trigger_counts_a_failure(c
 @pytest.mark.parametrize(
     ("make", "conn", "words"),
     [
-        (lambda: camb("t-404"), None, ["export 't-404' was not found", "camb_default", "404"]),
-        (lambda: bv("job-404"), None, ["dubbing job 'job-404' was not found", "404"]),
-        (lambda: camb(camb_conn_id="camb_bad"), "camb", ["'camb_bad'", "401", "API key"]),
-        (lambda: bv(blendvision_conn_id="bv_bad"), "blendvision", ["'bv_bad'", "401"]),
-        (lambda: camb(camb_conn_id="camb_missing"), "none", ["'camb_missing'", "not defined"]),
+        (lambda **kw: camb("t-404", **kw), None, ["export 't-404' was not found", "camb_default", "404"]),
+        (lambda **kw: bv("job-404", **kw), None, ["dubbing job 'job-404' was not found", "404"]),
+        (lambda **kw: camb(camb_conn_id="camb_bad", **kw), "camb", ["'camb_bad'", "401", "API key"]),
+        (lambda **kw: bv(blendvision_conn_id="bv_bad", **kw), "blendvision", ["'bv_bad'", "401"]),
+        (lambda **kw: camb(camb_conn_id="camb_missing", **kw), "none", ["'camb_missing'", "not defined"]),
     ],
     ids=["camb-404", "bv-404", "camb-401", "bv-401", "no-connection"],
 )
@@ -200,8 +275,8 @@ def test_a_refusal_ends_the_wait_at_once(
             "AIRFLOW_CONN_BV_BAD",
             connection_uri_env("blendvision", connections.blendvision_base_url, "nope", {"org_id": "o"}),
         )
-    event, fake, _ = drive(make())
-    assert event.status == "refused"
+    event, fake, _ = drive(make)
+    assert event.failure is FailureKind.REFUSED
     assert event.checks == 1
     assert fake.sleeps == []
     for word in words:
@@ -223,8 +298,8 @@ def test_camb_failure_statuses_end_as_failed_events(
     connections: Any, outcome: str, failure: str, words: list[str]
 ) -> None:
     connections.script_camb_task("t-1", pending_polls=1, outcome=outcome, exception_reason="PROCESSING_ERROR")
-    event, _, _ = drive(camb())
-    assert (event.status, event.failure, event.remote_status) == ("failed", failure, outcome)
+    event, _, _ = drive(camb)
+    assert (event.failure, event.remote_status) == (failure, outcome)
     assert event.reasons == ("PROCESSING_ERROR",)
     for word in words:
         assert word in event.message
@@ -236,9 +311,8 @@ def test_blendvision_failure_names_every_reason_domain_and_metadata(connections:
         {"reason": "QUOTA_EXCEEDED", "domain": "billing.blendvision.com", "metadata": {}},
     ]
     connections.script_blendvision_job("job-1", outcome="DUBBING_STATUS_FAILED", error_infos=infos)
-    event, _, _ = drive(bv())
-    assert event.status == "failed"
-    assert event.failure == "job_failed"
+    event, _, _ = drive(bv)
+    assert event.failure is FailureKind.JOB_FAILED
     assert event.reasons == (
         "SOURCE_AUDIO_UNREADABLE (cms.blendvision.com) track=0",
         "QUOTA_EXCEEDED (billing.blendvision.com)",
@@ -248,8 +322,8 @@ def test_blendvision_failure_names_every_reason_domain_and_metadata(connections:
 
 def test_an_unknown_status_keeps_waiting_until_the_deadline(connections: Any, log_lines: Any) -> None:
     connections.script_blendvision_job("job-1", processing_polls=0, outcome="DUBBING_STATUS_ARCHIVED")
-    event, fake, _ = drive(bv(poke_interval_s=5, max_wait_s=20, deadline=T0 + 60))
-    assert event.status == "timeout"
+    event, fake, _ = drive(bv, poll_interval_s=5, max_poll_interval_s=20, deadline=T0 + 60)
+    assert event.failure is FailureKind.WAIT_TIMEOUT
     assert event.remote_status == "DUBBING_STATUS_ARCHIVED"
     assert "timed out waiting for dubbing job 'job-1'" in event.message
     # Waits never pass the deadline; one last check happens on it.
@@ -261,15 +335,15 @@ def test_an_unknown_status_keeps_waiting_until_the_deadline(connections: Any, lo
 
 def test_timeout_s_counts_from_the_start_when_no_deadline_was_given(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=100)
-    event, fake, _ = drive(camb(poke_interval_s=10, exponential_backoff=False, timeout_s=25))
-    assert event.status == "timeout"
+    event, fake, _ = drive(camb, poll_interval_s=10, exponential_backoff=False, wait_timeout_s=25)
+    assert event.failure is FailureKind.WAIT_TIMEOUT
     assert fake.sleeps == [10, 10, 5]
 
 
 def test_each_status_change_is_logged_once(connections: Any, log_lines: Any) -> None:
     connections.script_blendvision_job("job-1", processing_polls=4)
-    event, _, _ = drive(bv(poke_interval_s=5, max_wait_s=40))
-    assert event.status == "success"
+    event, _, _ = drive(bv, poll_interval_s=5, max_poll_interval_s=40)
+    assert event.succeeded
     lines = [line for line in log_lines() if "dubbing job 'job-1'" in line]
     assert lines == [
         "dubbing job 'job-1' is queued; next check in 5 s",
@@ -278,14 +352,33 @@ def test_each_status_change_is_logged_once(connections: Any, log_lines: Any) -> 
     ]
 
 
-def test_run_never_raises(connections: Any) -> None:
-    class Broken(CambAltFormatTrigger):
-        async def acheck(self) -> Any:
-            raise RuntimeError("disk on fire")
+class _Check:
+    """A status check that fails as no check should, or never answers."""
 
-    event, _, count = drive(Broken(alt_format_task_id="t-1"))
+    def __init__(self, answer: Callable[[], Any]) -> None:
+        self.answer = answer
+
+    async def acheck(self) -> Any:
+        return await self.answer()
+
+
+def with_check(answer: Callable[[], Any]) -> Callable[..., CambAltFormatTrigger]:
+    """A CAMB.AI trigger whose check is ``answer`` (through the public ``status_check``)."""
+
+    class Odd(CambAltFormatTrigger):
+        def status_check(self) -> Any:
+            return _Check(answer)
+
+    return lambda deadline=None, **kw: Odd(alt_format_task_id="t-1", deadline=deadline, clock=kw["clock"])
+
+
+def test_run_never_raises(connections: Any) -> None:
+    async def broken() -> Any:
+        raise RuntimeError("disk on fire")
+
+    event, _, count = drive(with_check(broken))
     assert count == 1
-    assert event.status == "error"
+    assert event.failure is FailureKind.UNAVAILABLE
     assert "RuntimeError: disk on fire" in event.message
 
 
@@ -293,10 +386,12 @@ def test_no_secret_in_kwargs_events_or_logs(connections: Any, log_lines: Any) ->
     connections.script_camb_task("t-1", pending_polls=1, outcome="ERROR", exception_reason="X")
     connections.script_blendvision_job("job-1", processing_polls=1)
     seen = []
-    for trigger in (camb(), bv(), camb("t-404")):
+    makers: list[Callable[..., Any]] = [camb, bv, lambda **kw: camb("t-404", **kw)]
+    for make in makers:
+        trigger = make()
         seen.append(json.dumps(trigger.serialize()))
         seen.append(repr(trigger))
-        event, _, _ = drive(trigger)
+        event, _, _ = drive(make)
         seen.append(json.dumps(event.to_payload()))
     seen.extend(log_lines())
     text = "\n".join(seen)
@@ -308,16 +403,16 @@ def test_no_secret_in_kwargs_events_or_logs(connections: Any, log_lines: Any) ->
 def test_failed_checks_the_task_made_count_toward_the_bound(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=5)
     connections.queue_faults(["500"])
-    event, _, _ = drive(camb(max_consecutive_failures=3, consecutive_failures=2, checks_made=1))
-    assert event.status == "error"
+    event, _, _ = drive(camb, max_consecutive_failures=3, state=WaitState(checks=1, failures=2))
+    assert event.failure is FailureKind.UNAVAILABLE
     assert event.checks == 2
 
 
 def test_retry_after_is_capped(connections: Any) -> None:
     connections.script_camb_task("t-1", pending_polls=1)
     connections.queue_faults(["429"], retry_after=86_400)
-    event, fake, _ = drive(camb(poke_interval_s=1, max_wait_s=10))
-    assert event.status == "success"
+    event, fake, _ = drive(camb, poll_interval_s=1, max_poll_interval_s=10)
+    assert event.succeeded
     # The client's own cap (60 s) applies, or the schedule's longest wait when longer.
     assert fake.sleeps == [60, 2]
 
@@ -329,10 +424,9 @@ def test_a_check_still_running_past_the_deadline_ends_as_a_timeout(
 
     monkeypatch.setattr(trigger_base, "CHECK_GRACE_S", 0.05)
 
-    class Hanging(CambAltFormatTrigger):
-        async def acheck(self) -> Any:
-            await asyncio.Event().wait()  # an answer that never comes
+    async def hanging() -> Any:
+        await asyncio.Event().wait()  # an answer that never comes
 
-    event, _, _ = drive(Hanging(alt_format_task_id="t-1", deadline=T0 + 1))
-    assert event.status == "timeout"
+    event, _, _ = drive(with_check(hanging), deadline=T0 + 1)
+    assert event.failure is FailureKind.WAIT_TIMEOUT
     assert "still unanswered" in event.message

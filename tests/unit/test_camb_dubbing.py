@@ -26,8 +26,11 @@ from airflow_provider_dubbing.client.errors import (
     RemoteJobFailedError,
     ResponseValidationError,
 )
-from airflow_provider_dubbing.client.outcome import Phase
 from airflow_provider_dubbing.client.urls import shown_text, shown_url
+from airflow_provider_dubbing.tasks.failures import failure_for
+from airflow_provider_dubbing.waiting.engine import final_event
+from airflow_provider_dubbing.waiting.events import FailureKind
+from airflow_provider_dubbing.waiting.verdict import Phase
 from tests.conftest import sample
 from tests.unit.test_client import Sender, ok
 
@@ -231,10 +234,13 @@ def test_a_url_in_a_failure_message_is_shown_without_its_signature() -> None:
         }
     )
     verdict = judge_export("t-1", progress)
-    assert isinstance(verdict.error, RemoteJobFailedError)
-    assert "s3cr3t" not in str(verdict.error)
-    assert "s3cr3t" not in verdict.summary
-    assert "https://f.test/log.txt?..." in str(verdict.error)
+    assert verdict.failure is FailureKind.JOB_FAILED
+    event = final_event(verdict, object_id="t-1", checks=1)
+    raised = failure_for(event, service="CAMB.AI", timeout=Exception)
+    assert isinstance(raised, RemoteJobFailedError)
+    assert "s3cr3t" not in str(raised)
+    assert "s3cr3t" not in verdict.summary + "".join(verdict.reasons)
+    assert "https://f.test/log.txt?..." in str(raised)
 
 
 @pytest.mark.parametrize(

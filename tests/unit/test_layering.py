@@ -20,8 +20,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "airflow_provider_dubbing"
 NAME = "airflow_provider_dubbing"
 
-AIRFLOW_LAYER = ("hooks", "triggers", "sensors", "operators", "links")
-LAYERS = ("client", "camb", "blendvision", *AIRFLOW_LAYER, "emulator")
+AIRFLOW_LAYER = ("hooks", "triggers", "tasks", "sensors", "operators", "links")
+LAYERS = ("client", "waiting", "camb", "blendvision", *AIRFLOW_LAYER, "emulator")
+# The package root holds the provider's public face only (and the private compat shim
+# every Airflow-facing layer imports); everything else lives in a layer above.
+ROOT_MODULES = {"__init__.py", "_compat.py", "exceptions.py", "get_provider_info.py"}
 
 
 def own(*folders: str) -> tuple[str, ...]:
@@ -30,12 +33,16 @@ def own(*folders: str) -> tuple[str, ...]:
 
 # layer -> import prefixes its own files must never write
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "client": ("airflow", *own("camb", "blendvision", *AIRFLOW_LAYER, "emulator", "_compat")),
+    # HTTP only: no wait logic, no API folder, no Airflow.
+    "client": ("airflow", *own("waiting", "camb", "blendvision", *AIRFLOW_LAYER, "emulator", "_compat")),
+    # The wait engine is pure: no Airflow, no HTTP library, no service.
+    "waiting": ("airflow", "httpx", *own("camb", "blendvision", *AIRFLOW_LAYER, "emulator", "_compat")),
     "camb": ("airflow", "httpx", *own("blendvision", *AIRFLOW_LAYER, "emulator", "_compat")),
     "blendvision": ("airflow", "httpx", *own("camb", *AIRFLOW_LAYER, "emulator", "_compat")),
     "hooks": own("triggers", "sensors", "operators", "links", "emulator"),
     # Triggers use hooks and models; the HTTP stays inside the client behind the hooks.
-    "triggers": ("httpx", *own("sensors", "operators", "links", "emulator")),
+    "triggers": ("httpx", *own("tasks", "sensors", "operators", "links", "emulator")),
+    "tasks": ("httpx", *own("sensors", "operators", "links", "emulator")),
     "sensors": ("httpx", *own("operators", "emulator")),
     "operators": ("httpx", *own("sensors", "emulator")),
     "links": ("httpx", *own("triggers", "sensors", "operators", "emulator")),
@@ -52,6 +59,7 @@ THIRD_PARTY: dict[str, set[str]] = {
 # layer -> prefixes that must not be reachable through the package's own modules
 UNREACHABLE: dict[str, tuple[str, ...]] = {
     "client": ("airflow",),
+    "waiting": ("airflow", "httpx"),
     "camb": ("airflow",),
     "blendvision": ("airflow",),
     "emulator": ("airflow", *own(*AIRFLOW_LAYER)),
@@ -141,6 +149,10 @@ def test_layer_imports_stay_inside_their_bounds(layer: str) -> None:
     if not graph.layer_files(layer):
         pytest.skip(f"no {layer}/ folder in the package yet")
     assert breaches(graph, layer) == []
+
+
+def test_the_root_holds_only_the_public_face() -> None:
+    assert {p.name for p in PACKAGE.glob("*.py")} == ROOT_MODULES
 
 
 def test_the_check_sees_direct_relative_third_party_and_transitive_breaches(tmp_path: Path) -> None:

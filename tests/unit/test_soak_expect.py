@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_dubbing.sensors.blendvision import BlendVisionDubbingJobSensor
 from airflow_provider_dubbing.sensors.camb import CambAltFormatSensor, CambDubbingSensor
-from airflow_provider_dubbing.triggers.events import WaitEvent
+from airflow_provider_dubbing.waiting.events import WaitEvent
 from soak.expect import RETURNED, Outcome, expected_outcome, judge, task_outcome
 from soak.mix import CYCLE, KINDS, Case, make_mix
 

@@ -18,27 +18,31 @@ contract:
   :class:`.RemoteTimeoutError` instead (``final=False``): the task's retries apply, and a
   retry starts new work. ``PAYMENT_REQUIRED`` stays final: paying is a person's job.
 
+:data:`FAILURES` is the one table from a wait's :class:`.FailureKind` to the exception;
+:func:`failure_for` applies it to a final event, :func:`failure_for_verdict` to one check's
+verdict (a read, or code that checks through a hook itself), :func:`failure_for_call` to
+one request that failed outside a wait.
+
 Each remote failure class is also the matching error of :mod:`.client.errors`, so
 ``except PaymentRequiredError`` catches it outside Airflow's vocabulary too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_dubbing._compat import AirflowFailException
 from airflow_provider_dubbing.client.errors import (
     DubbingError,
-    FailureKind,
     PaymentRequiredError,
     RemoteJobFailedError,
     RemoteOutcomeError,
     RemoteTimeoutError,
     _rebuild,
 )
-from airflow_provider_dubbing.client.outcome import describe_refusal, is_passing_failure
-from airflow_provider_dubbing.triggers.events import WaitEvent
+from airflow_provider_dubbing.waiting.engine import failed_request, final_event
+from airflow_provider_dubbing.waiting.events import FailureKind, WaitEvent
+from airflow_provider_dubbing.waiting.verdict import Phase, Verdict
 
 
 class DubbingTaskFailure(AirflowFailException):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
@@ -83,92 +87,75 @@ class DubbingServiceUnavailable(DubbingError):
     past the client's retries and the wait's tolerance; the task's retries apply."""
 
 
-_REMOTE: dict[FailureKind, type[DubbingTaskFailure]] = {
-    RemoteJobFailedError.kind: DubbingJobFailed,
-    RemoteTimeoutError.kind: DubbingRemoteTimeout,
-    PaymentRequiredError.kind: DubbingPaymentRequired,
+FAILURES: dict[FailureKind, type[Exception]] = {
+    FailureKind.JOB_FAILED: DubbingJobFailed,
+    FailureKind.REMOTE_TIMEOUT: DubbingRemoteTimeout,
+    FailureKind.PAYMENT_REQUIRED: DubbingPaymentRequired,
+    FailureKind.REFUSED: DubbingRequestRefused,
+    FailureKind.WAIT_TIMEOUT: DubbingWaitTimeout,  # a sensor raises AirflowSensorTimeout instead
+    FailureKind.UNAVAILABLE: DubbingServiceUnavailable,
 }
+"""The exception each way a wait can end badly raises (final: no retries but for
+:class:`DubbingServiceUnavailable`)."""
 
-
+# What an operator that started the work raises instead, so its retries start new work.
 _RETRYABLE: dict[FailureKind, type[RemoteOutcomeError]] = {
-    RemoteJobFailedError.kind: RemoteJobFailedError,
-    RemoteTimeoutError.kind: RemoteTimeoutError,
+    FailureKind.JOB_FAILED: RemoteJobFailedError,
+    FailureKind.REMOTE_TIMEOUT: RemoteTimeoutError,
 }
 
 
-def remote_failure(
-    kind: FailureKind,
-    message: str,
-    *,
-    service: str = "",
-    object_id: str = "",
-    status: str = "",
-    reasons: tuple[str, ...] = (),
-    final: bool = True,
-) -> Exception:
-    """The task failure for a remote outcome of ``kind`` (a :class:`RemoteOutcomeError` ``kind``).
-
-    :param final: fail without retries (a sensor, a read). False for an operator that
-        started the work: a failed or timed-out run is then retried, and the retry starts
-        new work; payment required stays final.
-    """
-    ids: dict[str, Any] = {"service": service, "object_id": object_id, "status": status, "reasons": reasons}
-    if not final and kind in _RETRYABLE:
-        return _RETRYABLE[kind](message, **ids)
-    return _REMOTE[kind](message, **ids)
-
-
-def failure_for(error: RemoteOutcomeError) -> Exception:
-    """The task failure for the verdict's error (final: no retries)."""
-    return remote_failure(
-        error.kind,
-        str(error),
-        service=error.service,
-        object_id=error.object_id,
-        status=error.status,
-        reasons=error.reasons,
-    )
-
-
-def failure_for_call(error: DubbingError, *, conn_id: str, what: str) -> Exception:
-    """The task failure for one request that failed after the client's own retries.
-
-    A refusal (4xx, a bad connection, a bad argument) fails at once; anything that may
-    heal by itself is :class:`DubbingServiceUnavailable`, for the task's retries.
-    """
-    if not is_passing_failure(error):
-        return DubbingRequestRefused(
-            describe_refusal(error, conn_id=conn_id, what=what),
-            http_status=getattr(error, "status_code", None),
-        )
-    return DubbingServiceUnavailable(f"{what}: the request failed: {error}")
-
-
-def failure_for_event(
+def failure_for(
     event: WaitEvent,
     *,
     service: str,
-    timeout: Callable[[str], Exception],
+    timeout: type[Exception],
     final: bool = True,
 ) -> Exception:
-    """The task failure for a wait that did not succeed.
+    """The exception that fails the task for a wait that ended badly (``event.failure``).
 
+    :param service: the service's name, carried by a remote failure.
     :param timeout: what our own deadline passing raises (``AirflowSensorTimeout`` for
         a sensor, :class:`DubbingWaitTimeout` for an operator).
-    :param final: as for :func:`remote_failure`.
+    :param final: fail a remote failure without retries (a sensor, a read). False for an
+        operator that started the work: a failed or timed-out run is then retried, and
+        the retry starts new work; payment required stays final.
     """
-    if event.status == "failed" and event.failure is not None:
-        return remote_failure(
-            event.failure,
-            event.message,
-            service=service,
-            object_id=event.object_id,
-            status=event.remote_status or "",
-            reasons=event.reasons,
-            final=final,
-        )
-    if event.status == "refused":
-        return DubbingRequestRefused(event.message, http_status=event.status_code)
-    if event.status == "timeout":
-        return timeout(event.message)
-    return DubbingServiceUnavailable(event.message)
+    kind = event.failure
+    if kind is None:
+        raise ValueError("a successful wait fails no task")
+    cls: Any = timeout if kind is FailureKind.WAIT_TIMEOUT else FAILURES[kind]
+    if not final and kind in _RETRYABLE:
+        cls = _RETRYABLE[kind]
+    error: Exception
+    if kind.is_remote:
+        ids = {"object_id": event.object_id, "status": event.remote_status or "", "reasons": event.reasons}
+        error = cls(event.message, service=service, **ids)
+    elif kind is FailureKind.REFUSED:
+        error = cls(event.message, http_status=event.status_code)
+    else:
+        error = cls(event.message)
+    return error
+
+
+def failure_for_verdict(verdict: Verdict, *, object_id: str, service: str) -> Exception | None:
+    """The task failure a sensor would raise for one check's ``verdict``; None unless the
+    work failed. For a read, and for code that checks through a hook itself::
+
+        verdict = hook.check_export(task_id)
+        if (failure := failure_for_verdict(verdict, object_id=task_id, service="CAMB.AI")) is not None:
+            raise failure
+    """
+    if verdict.phase is not Phase.FAILED:
+        return None
+    event = final_event(verdict, object_id=object_id, checks=1)
+    return failure_for(event, service=service, timeout=DubbingWaitTimeout)
+
+
+def failure_for_call(error: DubbingError, *, conn_id: str, what: str) -> Exception:
+    """The task failure for one request that failed after the client's own retries: a
+    refusal (4xx, a bad connection, a bad argument) fails at once; anything that may heal
+    by itself is :class:`DubbingServiceUnavailable`, for the task's retries."""
+    return failure_for(
+        failed_request(error, conn_id=conn_id, what=what), service="", timeout=DubbingWaitTimeout
+    )
