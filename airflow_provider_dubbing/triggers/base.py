@@ -191,8 +191,20 @@ class DubbingWaitTrigger(BaseTrigger, Generic[H]):  # type: ignore[misc,unused-i
     async def _loop(self, wait: Wait, state: WaitState) -> WaitEvent:
         clock = self.clock
         self._progress = state
+        # One line each time a trigger starts (again, on another triggerer after a restart), so
+        # every process that ran the wait shows in its log even while the status stays the same.
         if state.checks > 0:
-            await clock.sleep(_until(wait, wait.schedule.delay_s(state.checks, clock.rand), clock.now()))
+            first = _until(wait, wait.schedule.delay_s(state.checks, clock.rand), clock.now())
+            self.log.info(
+                "waiting on %s after %d check(s), last status %s; next check in %.0f s",
+                wait.what,
+                state.checks,
+                state.last_status or "unknown",
+                first,
+            )
+            await clock.sleep(first)
+        else:
+            self.log.info("waiting on %s; first check now", wait.what)
         check: StatusCheck[Any] | None = None
         while True:
             outcome: Any

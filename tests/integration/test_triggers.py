@@ -346,6 +346,7 @@ def test_each_status_change_is_logged_once(connections: Any, log_lines: Any) -> 
     assert event.succeeded
     lines = [line for line in log_lines() if "dubbing job 'job-1'" in line]
     assert lines == [
+        "waiting on dubbing job 'job-1'; first check now",
         "dubbing job 'job-1' is queued; next check in 5 s",
         "dubbing job 'job-1' is being dubbed; next check in 10 s",
         f"dubbing job 'job-1' succeeded (output files: {event.result['outputs'][0]['id']})",  # type: ignore[index]
@@ -370,6 +371,16 @@ def with_check(answer: Callable[[], Any]) -> Callable[..., CambAltFormatTrigger]
             return _Check(answer)
 
     return lambda deadline=None, **kw: Odd(alt_format_task_id="t-1", deadline=deadline, clock=kw["clock"])
+
+
+def test_a_trigger_that_continues_a_task_s_wait_says_so_once(connections: Any, log_lines: Any) -> None:
+    # After a triggerer restart the new one logs this too, so its part of the wait shows in the log.
+    connections.script_camb_task("t-1", pending_polls=2)
+    drive(camb, poll_interval_s=5, state=WaitState(checks=1, last_status="PENDING"))
+    lines = [line for line in log_lines() if "export 't-1'" in line]
+    assert lines[0] == "waiting on export 't-1' after 1 check(s), last status PENDING; next check in 5 s"
+    # The status the task already logged is not logged again.
+    assert not any(line.startswith("export 't-1' is still running") for line in lines)
 
 
 def test_run_never_raises(connections: Any) -> None:
