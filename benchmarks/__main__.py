@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import economy, import_cost
+from benchmarks import economy, import_cost, plot
 from benchmarks.server import emulator_process
 
 OURS = ("camb", "blendvision")
@@ -218,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + text)
     (out / "results.json").write_text(json.dumps(data, indent=1))
     (out / "report.md").write_text(text + "\n")
+    try:
+        print(f"plot: {plot.draw(data, out / 'plot.png')}")
+    except ImportError:  # matplotlib is the benchmark's own extra; the table stands without it
+        print("no plot: matplotlib is not installed (make bench installs it)")
     return 0
 
 
