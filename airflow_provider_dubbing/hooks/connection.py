@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +47,7 @@ def load_connection_fields(conn_id: str) -> ConnectionFields:
     try:
         conn = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
-        raise ConnectionConfigError(
+        raise unreadable_env_connection(conn_id) or ConnectionConfigError(
             conn_id, "conn_id", "is not defined (no such Airflow connection, variable or secret)"
         ) from None
     if conn.password:
@@ -65,6 +66,31 @@ def load_connection_fields(conn_id: str) -> ConnectionFields:
         password=conn.password,
         extra=extra,
     )
+
+
+def unreadable_env_connection(conn_id: str) -> ConnectionConfigError | None:
+    """Why Airflow found no connection ``conn_id`` although ``AIRFLOW_CONN_<ID>`` is set, or None.
+
+    Airflow 3.0 drops an environment connection it cannot parse (an ``extra`` that is not
+    JSON, say) and reports it as missing; the other lines raise on it. Naming the variable,
+    and the field when it can be told, points at the real mistake instead of "not defined".
+    The value is never quoted: it holds the password.
+    """
+    name = f"AIRFLOW_CONN_{conn_id.upper()}"
+    raw = os.environ.get(name)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    extra = value.get("extra") if isinstance(value, dict) else None
+    if isinstance(extra, str):
+        try:
+            json.loads(extra)
+        except ValueError:
+            return ConnectionConfigError(conn_id, "extra", f"is not valid JSON (in {name})")
+    return ConnectionConfigError(conn_id, "conn_id", f"{name} is set, but Airflow could not read it")
 
 
 def base_url_text(conn_id: str, host: str | None, port: int | None, schema: str | None) -> str | None:

@@ -148,8 +148,14 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         return str(self.started_id)
 
     def publish(self, context: Any) -> None:
-        """Push the started id as an XCom under ``started_id_key`` (links add their own)."""
-        context["ti"].xcom_push(key=self.started_id_key, value=self.started_id)
+        """Push the started id as an XCom under ``started_id_key`` (links add their own).
+
+        Work finished by its create call (a CAMB.AI export answered with a URL) has no id:
+        nothing is pushed then, and a pull of the key reads None, as it would have. (Airflow
+        3.0's execution API refuses an XCom whose value is None.)
+        """
+        if self.started_id is not None:
+            context["ti"].xcom_push(key=self.started_id_key, value=self.started_id)
 
     def execute(self, context: Any) -> Any:
         """Start (or reattach to) the work; wait for it unless told not to; return its dict."""

@@ -215,8 +215,8 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
       start, and bill, a second export.
 
     With ``wait_for_completion=False`` a ``task_id`` export returns its first status
-    (usually ``PENDING``). The export's task id (None for a ready export) is pushed at once
-    under the XCom key ``alt_format_task_id``.
+    (usually ``PENDING``). The export's task id is pushed at once under the XCom key
+    ``alt_format_task_id``; a ready export has none, so nothing is pushed and a pull reads None.
 
     ``output_format`` and the other arguments are checked before any request (a literal
     ``output_format`` already when the DAG is parsed). ``ERROR`` and ``TIMEOUT`` fail the
