@@ -18,7 +18,6 @@ import pytest
 from airflow_provider_dubbing.client.errors import InvalidInputError
 from airflow_provider_dubbing.operators.blendvision import BlendVisionCreateDubbingJobOperator
 from airflow_provider_dubbing.operators.camb import CambExportAltFormatOperator
-from airflow_provider_dubbing.operators.started_work import KEY_PREFIX
 from tests.conftest import (
     AIRFLOW_LINE,
     BV_TOKEN,
@@ -28,6 +27,7 @@ from tests.conftest import (
     stored_trigger_kwargs,
 )
 from tests.dags import operator_dags as ops
+from tests.integration.test_started_work_store import started_notes
 
 pytestmark = [pytest.mark.airflow, needs_dag_test, pytest.mark.timeout(300)]
 
@@ -59,17 +59,6 @@ def rows(home: Path, dag_run: Any) -> dict[tuple[str, int], dict[str, Any]]:
             text = value.decode() if isinstance(value, bytes) else value
             found[(task_id, map_index)]["xcom"][key] = json.loads(text)
     return found
-
-
-def started_notes(dag_run: Any) -> list[dict[str, Any]]:
-    """The started-work notes (Airflow Variables, decrypted) left behind by ``dag_run``'s tasks."""
-    from airflow.models.variable import Variable as VariableRow
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        rows = session.query(VariableRow).filter(VariableRow.key.like(KEY_PREFIX + "%")).all()
-        notes = [json.loads(row.val) for row in rows]
-    return [note for note in notes if note["run_id"] == dag_run.run_id]
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_dubbing.operators.started_work import KEY_PREFIX
+from airflow_provider_dubbing.operators.started_work import KEY_PREFIX, STORE_KEY
 from scripts.real_airflow import (
     ROOT,
     AirflowHome,
@@ -300,7 +300,10 @@ def read_results(home: AirflowHome, emulator: Any, run: Run) -> None:
     run.tis = home.task_instances(DAG_ID, run.run_id)
     run.xcoms = home.xcoms(DAG_ID, run.run_id)
     run.stats = emulator.stats()
-    run.notes = len(home.query("SELECT key FROM variable WHERE key LIKE ?", KEY_PREFIX + "%"))
+    # On 3.3+ the notes are in the task state store; before, in Variables (query: [] without the table).
+    run.notes = len(home.query("SELECT key FROM variable WHERE key LIKE ?", KEY_PREFIX + "%")) + len(
+        home.query("SELECT key FROM task_state_store WHERE key = ?", STORE_KEY)
+    )
     for wait in WAITS:
         text, files = home.task_log(DAG_ID, run.run_id, wait.task_id)
         run.logs[wait.task_id] = text
