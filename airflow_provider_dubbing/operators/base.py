@@ -3,7 +3,9 @@
 A start operator records the id it started (:mod:`.started_work`) before it waits, so a
 retry reattaches to running or finished work instead of paying for it twice. Its wait is
 the sensors' trigger, deferred to the triggerer or run on the worker, so every mode
-follows the same schedule, deadline and failed-check bound.
+follows the same schedule, deadline (bounded by ``execution_timeout`` too) and
+failed-check bound. Killed, it leaves the work running (neither API can cancel it) and
+says so.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from airflow_provider_dubbing._compat import BaseOperator
 from airflow_provider_dubbing.client.errors import DubbingError, InvalidInputError, NotFoundError
 from airflow_provider_dubbing.operators.started_work import StartedWork
 from airflow_provider_dubbing.tasks.base import (
-    DEFER_TIMEOUT_GRACE_S,
     DubbingTaskMixin,
     default_deferrable,
     read_wait_event,
@@ -71,8 +72,8 @@ class DubbingReadOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,
 class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
     """Base of the operators that start an export or a dubbing job, then (by default) wait for it.
 
-    Once the service has answered the create call, the new id is noted in an Airflow
-    Variable keyed by the task instance, and pushed as an XCom under ``started_id_key``.
+    Once the service has answered the create call, the new id is noted for the task
+    instance (:mod:`.started_work`), and pushed as an XCom under ``started_id_key``.
     A later try of the same task instance (a retry, or a clear after a failure) checks
     that id first: running, succeeded or payment-required work is reattached to; only
     work that failed or timed out on the service's side (or no longer exists) is started
@@ -89,13 +90,21 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
     :param max_poll_interval_s: the cap of a doubled wait (default 2 minutes; None: no cap).
     :param wait_timeout_s: how long to wait in all (default 7 days; None: no limit). When it
         passes the task fails without retries (:class:`.DubbingWaitTimeout`); the work may
-        go on, and clearing the task reattaches to it.
+        go on, and clearing the task reattaches to it. The task's ``execution_timeout``, when
+        it ends sooner, bounds the wait too, deferred or not: the task then fails with
+        Airflow's ``AirflowTaskTimeout``, and its retries reattach to the work.
     :param max_consecutive_failures: how many checks in a row may fail (connection errors,
         timeouts, 429, 5xx, answers that are not JSON) before the task fails with
         :class:`.DubbingServiceUnavailable` and its retries (which reattach) take over.
 
     The five waiting parameters are the fields of the :class:`.WaitSchedule` the operator
     builds once (``schedule``) and hands whole to its trigger.
+
+    Killed (marked failed or succeeded, cleared, or past ``execution_timeout``), the task
+    logs one warning: the work keeps running on the service, and is billed (neither API
+    documents a way to cancel it), and its note is kept, so clearing the task reattaches
+    to it. A mapped instance is labelled by what it makes (:attr:`map_index_label`)
+    unless the DAG sets its own ``map_index_template``.
     """
 
     started_id_key: ClassVar[str]
@@ -160,6 +169,7 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
     def execute(self, context: Any) -> Any:
         """Start (or reattach to) the work; wait for it unless told not to; return its dict."""
         began = time.time()
+        self.label_map_index(context)
         try:
             self.validate_request()
         except InvalidInputError as exc:
@@ -174,32 +184,51 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         if verdict is not None and verdict.phase is Phase.SUCCEEDED:
             return self.returned(verdict.result)
         if verdict is not None and verdict.is_final:
-            return self._finish(final_event(verdict, object_id=self.object_id, checks=1).to_payload())
+            return self._finish(
+                context, final_event(verdict, object_id=self.object_id, checks=1).to_payload()
+            )
         if verdict is not None:
             self.log.info("%s", verdict.announcement(self.schedule.nominal_s(1)))
-        timeout_s = self.schedule.wait_timeout_s
+        limit = self.wait_limit(context, began=began, wait_timeout_s=self.schedule.wait_timeout_s)
         trigger = self.make_trigger(
             schedule=self.schedule,
-            deadline=None if timeout_s is None else began + timeout_s,
+            deadline=limit.deadline,
             state=WaitState() if verdict is None else WaitState(checks=1, last_status=verdict.status),
         )
         if self.deferrable:
-            self.defer(
-                trigger=trigger,
-                method_name="execute_complete",
-                timeout=None if timeout_s is None else timedelta(seconds=timeout_s + DEFER_TIMEOUT_GRACE_S),
-            )
-        return self._finish(trigger.wait_here())
+            self.defer(trigger=trigger, method_name="execute_complete", timeout=limit.defer_timeout)
+        return self._finish(context, trigger.wait_here())
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Act on the trigger's event: return the final dict, or fail (see the class docstring)."""
-        return self._finish(event)
+        self.label_map_index(context)
+        return self._finish(context, event)
 
-    def _finish(self, event: dict[str, Any] | None) -> Any:
+    def on_kill(self) -> None:
+        """Warn, once, that the work keeps running on the service: nothing can cancel it."""
+        if self.started_id is None:
+            self.log.warning(
+                "the task was ended before %s answered with the new %s's id: if %s started it, it keeps "
+                "running, and is not noted for later tries",
+                self.service_name,
+                self.noun,
+                self.service_name,
+            )
+            return
+        self.log.warning(
+            "the task was ended: %s. Its id stays noted for this task instance, so clearing the task "
+            "reattaches to it instead of starting another",
+            self.left_running_warning(self.started_id),
+        )
+
+    def _finish(self, context: Any, event: dict[str, Any] | None) -> Any:
         payload = read_wait_event(event, f"{self.noun} {self.started_id!r}")
         self.started_id = payload.object_id
         if payload.succeeded and payload.result is not None:
             return self.returned(payload.result)
+        timed_out = self.execution_timed_out(context, payload, wait_timeout_s=self.schedule.wait_timeout_s)
+        if timed_out is not None:
+            raise timed_out
         raise failure_for(payload, service=self.service_name, timeout=DubbingWaitTimeout, final=False)
 
     def _reattach(self, work: StartedWork) -> Verdict | None:
@@ -244,9 +273,9 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         finished = verdict.result if verdict is not None and verdict.phase is Phase.SUCCEEDED else None
         if self.started_id is None and finished is None:  # pragma: no cover - a subclass bug
             raise RuntimeError(f"{type(self).__name__}.start() did not set the new id")
-        key = work.record(self.started_id, finished)
+        where = work.record(self.started_id, finished)
         done = verdict.summary if verdict is not None and finished is not None else f"started {self.what}"
-        self.log.info("%s (noted in Airflow Variable %s for later tries)", done, key)
+        self.log.info("%s (noted in %s for later tries)", done, where)
         return verdict
 
     def _check_once(self) -> Verdict:

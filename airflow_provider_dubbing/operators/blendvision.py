@@ -13,7 +13,7 @@ from airflow_provider_dubbing.client.errors import DubbingError, InvalidInputErr
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionConnected, BlendVisionHook
 from airflow_provider_dubbing.links.blendvision import CONSOLE_URL_XCOM_KEY, BlendVisionDubbingJobLink
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
-from airflow_provider_dubbing.tasks.base import DubbingTaskMixin
+from airflow_provider_dubbing.tasks.base import DubbingTaskMixin, map_index_label
 from airflow_provider_dubbing.tasks.failures import failure_for_call
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.waiting.verdict import Verdict
@@ -139,7 +139,8 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
         succeeded (default True); a failed link request fails the try, and a retry
         reattaches to the succeeded job rather than creating another.
 
-    The waiting parameters are those of :class:`.DubbingStartOperator`.
+    The waiting parameters are those of :class:`.DubbingStartOperator`. A mapped instance
+    is labelled by its ``target_lang_code``, e.g. ``ja``.
     """
 
     template_fields: Sequence[str] = (
@@ -185,6 +186,11 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
             "interval_sec": self.interval_sec,
         }
 
+    @property
+    def map_index_label(self) -> str:
+        """A mapped instance's label: the language it dubs into."""
+        return map_index_label(self.target_lang_code)
+
     def validate_request(self) -> None:
         endpoints.create_dubbing_job(**self._arguments())
 
@@ -204,6 +210,9 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
     def publish(self, context: Any) -> None:
         super().publish(context)
         _publish_console_url(context, self.hook, self.started_id)
+
+    def console_url(self, object_id: str) -> str:
+        return self.hook.dubbing_job_console_url(object_id)
 
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """The job's dict, with ``download_links`` unless the option is off."""
@@ -228,6 +237,9 @@ class BlendVisionGetDownloadLinksOperator(BlendVisionConnected, DubbingTaskMixin
 
     :param file_ids: one library file id (a job output's ``id``) or a list of them (templated).
     :param blendvision_conn_id: the Airflow connection of type ``blendvision`` (templated).
+
+    A mapped instance is labelled by its file id(s) unless the DAG sets its own
+    ``map_index_template``.
     """
 
     template_fields: Sequence[str] = ("file_ids", "blendvision_conn_id")
@@ -248,8 +260,14 @@ class BlendVisionGetDownloadLinksOperator(BlendVisionConnected, DubbingTaskMixin
             # A blank or empty literal fails the DAG's import, naming the field.
             endpoints.check_file_ids(file_ids)
 
+    @property
+    def map_index_label(self) -> str:
+        """A mapped instance's label: its file id(s)."""
+        return map_index_label(self.file_ids)
+
     def execute(self, context: Any) -> list[dict[str, Any]]:
         """Check the ids, then get and return one link per id."""
+        self.label_map_index(context)
         try:
             file_ids = endpoints.check_file_ids(self.file_ids)
         except InvalidInputError as exc:

@@ -12,6 +12,7 @@ from airflow_provider_dubbing.camb.outcomes import judge_dubbing_result, judge_r
 from airflow_provider_dubbing.client.errors import DubbingError, ResponseValidationError
 from airflow_provider_dubbing.hooks.camb import CambConnected, CambHook
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
+from airflow_provider_dubbing.tasks.base import map_index_label
 from airflow_provider_dubbing.tasks.failures import failure_for_call
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
 from airflow_provider_dubbing.waiting.verdict import Verdict
@@ -48,7 +49,8 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         ``transcription_mode``) (templated).
     :param camb_conn_id: the Airflow connection of type ``camb`` (templated).
 
-    The waiting parameters are those of :class:`.DubbingStartOperator`.
+    The waiting parameters are those of :class:`.DubbingStartOperator`. A mapped instance
+    is labelled by its target language(s), e.g. ``ja`` or ``fr de``.
     """
 
     template_fields: Sequence[str] = (
@@ -81,6 +83,11 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         self.project_name = project_name
         self.dub_options = dub_options
         self.camb_conn_id = camb_conn_id
+
+    @property
+    def map_index_label(self) -> str:
+        """A mapped instance's label: its target language(s)."""
+        return map_index_label(self.target_languages)
 
     def _arguments(self) -> dict[str, Any]:
         languages = self.target_languages
@@ -231,7 +238,8 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
     :param output_format: ``flac wav mp3 aac m4a`` (audio) or ``mkv mp4 mov mxf`` (video) (templated).
     :param camb_conn_id: the Airflow connection of type ``camb`` (templated).
 
-    The waiting parameters are those of :class:`.DubbingStartOperator`.
+    The waiting parameters are those of :class:`.DubbingStartOperator`. A mapped instance
+    is labelled by its language and format, e.g. ``es-ES mp4``.
     """
 
     template_fields: Sequence[str] = ("run_id", "language", "output_format", "camb_conn_id")
@@ -256,6 +264,11 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
         if isinstance(output_format, str) and "{{" not in output_format:
             # A typo in a literal format fails the DAG's import, naming the field.
             endpoints.check_output_format(output_format)
+
+    @property
+    def map_index_label(self) -> str:
+        """A mapped instance's label: its language and output format."""
+        return map_index_label(self.language, self.output_format)
 
     def validate_request(self) -> None:
         endpoints.export_alt_format(self.run_id, self.language, self.output_format)

@@ -4,7 +4,8 @@
 which hands each check to the wait engine (:func:`.waiting.engine.step`); deferrable mode
 checks once the same way, then hands the rest of the wait to a trigger, which drives the
 same engine. A status means the same thing, and fails the same way
-(:mod:`.tasks.failures`), whichever mode runs it.
+(:mod:`.tasks.failures`), whichever mode runs it. A deferred wait's deadline is bounded by
+the task's ``execution_timeout`` as a wait on the worker is.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import random
 import time
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +23,7 @@ from airflow_provider_dubbing._compat import (
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
+    AirflowTaskTimeout,
     BaseSensorOperator,
     PokeReturnValue,
     StartTriggerArgs,
@@ -61,12 +64,19 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
         there the failed checks are counted, and waited between, within one check.
     :param timeout: how long to wait in all, in seconds (Airflow's sensor timeout); in
         deferrable mode the trigger enforces it itself, so it fails without retries on
-        every Airflow line.
+        every Airflow line. Airflow's ``execution_timeout``, when it ends sooner, bounds a
+        deferred wait too, as it bounds poke mode: the trigger ends at the task's start
+        plus ``execution_timeout`` and the task fails with ``AirflowTaskTimeout`` (retried;
+        skipped with ``soft_fail``).
 
     These are Airflow's own sensor names; the sensor turns them into the one
     :class:`.WaitSchedule` (``poll_interval_s``, ``exponential_backoff``,
     ``max_poll_interval_s``, ``wait_timeout_s``, ``max_consecutive_failures``) the
     operators and the triggers take.
+
+    Killed while it checks on a worker, the sensor logs one warning: the object keeps
+    running on the service (neither API documents a way to cancel it). A mapped instance
+    is labelled by its id unless the DAG sets its own ``map_index_template``.
     """
 
     # How reschedule mode waits between failed checks within one poke.
@@ -122,8 +132,14 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
             max_consecutive_failures=self.max_consecutive_failures,
         )
 
+    @property
+    def map_index_label(self) -> str:
+        """A mapped instance's label: the id it waits on."""
+        return self.object_id
+
     def execute(self, context: Any) -> Any:
         """Wait for the object; return its JSON-safe dict once it succeeded."""
+        self.label_map_index(context)
         if not self.deferrable:
             try:
                 return super().execute(context)
@@ -137,12 +153,11 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
             self._raise_softened(exc)
         if done:
             return done.xcom_value if isinstance(done, PokeReturnValue) else None
+        limit = self.wait_limit(context, began=started, wait_timeout_s=float(self.timeout))
         self.defer(
-            trigger=self.make_trigger(
-                schedule=self.schedule, deadline=started + self.timeout, state=self._state
-            ),
+            trigger=self.make_trigger(schedule=self.schedule, deadline=limit.deadline, state=self._state),
             method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout + DEFER_TIMEOUT_GRACE_S),
+            timeout=limit.defer_timeout,
         )
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
@@ -175,15 +190,31 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Act on the trigger's event: return the object's dict, or fail as poke mode would."""
+        self.label_map_index(context)
         payload = read_wait_event(event, self.what)
         if payload.succeeded:
             # The trigger already logged the final status; this is the worker's side of it.
             self.log.info("resumed after %d checks in the triggerer", payload.checks)
         try:
+            timed_out = self.execution_timed_out(context, payload, wait_timeout_s=float(self.timeout))
+            if timed_out is not None:
+                raise timed_out
             return self._ended(payload).xcom_value
-        except (AirflowFailException, AirflowSensorTimeout, DubbingServiceUnavailable) as exc:
+        except (
+            AirflowFailException,
+            AirflowSensorTimeout,
+            AirflowTaskTimeout,
+            DubbingServiceUnavailable,
+        ) as exc:
             # Airflow 2's resume_execution knows soft_fail only; poke mode also skips on never_fail.
             self._raise_softened(exc)
+
+    def on_kill(self) -> None:
+        """Warn, once, that the object keeps running on the service: nothing can cancel it."""
+        self.log.warning(
+            "the task was ended while waiting: %s. Clearing the task waits on it again",
+            self.left_running_warning(self.object_id),
+        )
 
     def _ended(self, event: WaitEvent) -> PokeReturnValue:
         if event.succeeded:
@@ -214,8 +245,10 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
 
     def _raise_softened(self, exc: BaseException) -> None:
         # The conversions Airflow's own sensor loop applies in poke mode: soft_fail skips a
-        # final failure or a timeout, never_fail skips anything.
-        if self.soft_fail and isinstance(exc, (AirflowFailException, AirflowSensorTimeout)):
+        # final failure or a timeout (the sensor's own or execution_timeout), never_fail
+        # skips anything.
+        skipped = (AirflowFailException, AirflowSensorTimeout, AirflowTaskTimeout)
+        if self.soft_fail and isinstance(exc, skipped):
             raise AirflowSkipException(f"Skipping due to soft_fail: {exc}") from exc
         if getattr(self, "never_fail", False):
             raise AirflowSkipException(f"Skipping due to never_fail: {exc}") from exc
@@ -224,7 +257,12 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
     def _start_from_trigger(self) -> None:
         if not self.deferrable:
             raise ValueError("start_from_trigger=True needs deferrable=True")
-        trigger = self.make_trigger(schedule=self.schedule)
+        # No worker start to count from: execution_timeout bounds the wait from when the
+        # trigger starts, as the sensor's own timeout does.
+        wait_timeout_s = float(self.timeout)
+        if self.execution_timeout:
+            wait_timeout_s = min(wait_timeout_s, self.execution_timeout.total_seconds())
+        trigger = self.make_trigger(schedule=replace(self.schedule, wait_timeout_s=wait_timeout_s))
         classpath, trigger_kwargs = trigger.serialize()
         for name, value in trigger.object_kwargs().items():
             if value is not None and not isinstance(value, (str, int)):
@@ -250,5 +288,5 @@ class DubbingSensor(DubbingTaskMixin, BaseSensorOperator):  # type: ignore[misc,
             trigger_kwargs=trigger_kwargs,
             next_method="execute_complete",
             next_kwargs=None,
-            timeout=timedelta(seconds=self.timeout + DEFER_TIMEOUT_GRACE_S),
+            timeout=timedelta(seconds=wait_timeout_s + DEFER_TIMEOUT_GRACE_S),
         )

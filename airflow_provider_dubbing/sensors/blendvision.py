@@ -50,6 +50,9 @@ class BlendVisionDubbingJobSensor(BlendVisionConnected, DubbingSensor):
     def status_check(self) -> StatusCheck[Any]:
         return self.hook.dubbing_job_check(self.dubbing_job_id)
 
+    def console_url(self, object_id: str) -> str:
+        return self.hook.dubbing_job_console_url(object_id)
+
     def make_trigger(self, **wait: Any) -> BlendVisionDubbingJobTrigger:
         return BlendVisionDubbingJobTrigger(
             dubbing_job_id=self.dubbing_job_id, blendvision_conn_id=self.blendvision_conn_id, **wait

@@ -221,6 +221,26 @@ class DubbingWaitTrigger(BaseTrigger, Generic[H]):  # type: ignore[misc,unused-i
                 return done.event
             await clock.sleep(done.wait_s)
 
+    async def on_kill(self) -> None:
+        """Say, in the triggerer's log, that the object keeps running: a person ended the
+        deferred task (marked it failed or succeeded, or cleared it).
+
+        Airflow 3.3+ calls this then (not on a triggerer restart, a timeout or the wait's
+        end); earlier lines have no such hook and never call it, so there it does nothing.
+        Neither API documents a way to cancel the work, so nothing is sent: the warning
+        names the object, and its console page where the service has one.
+        """
+        self.log.warning(
+            "the task was ended while waiting: %s. Clearing the task waits on it again (a start "
+            "operator's started-work note is kept, so it reattaches instead of starting another)",
+            left_running(self.what, self.hook.service.name, await self.aconsole_url()),
+        )
+
+    async def aconsole_url(self) -> str | None:
+        """The object's page in the service's console (None: the service has none, or the
+        connection cannot be read)."""
+        return None
+
     @property
     def hook(self) -> H:
         """The hook the checks go through: the one given, or one built from the connection id."""
@@ -231,6 +251,17 @@ class DubbingWaitTrigger(BaseTrigger, Generic[H]):  # type: ignore[misc,unused-i
     @abstractmethod
     def make_hook(self) -> H:
         """The service's hook for :attr:`conn_id`."""
+
+
+def left_running(what: str, service: str, console_url: str | None = None) -> str:
+    """The words for work a killed wait leaves behind: it keeps running on the service.
+
+    :param what: the object in words, e.g. ``export 'a1'``.
+    :param service: the service's name.
+    :param console_url: the object's page in the service's console, if it has one.
+    """
+    where = f" (console: {console_url})" if console_url else ""
+    return f"{what} keeps running on {service}{where}, and is billed: its API documents no way to cancel it"
 
 
 def _until(wait: Wait, wait_s: float, now: float) -> float:

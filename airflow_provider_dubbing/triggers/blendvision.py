@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_dubbing.client.errors import DubbingError
 from airflow_provider_dubbing.hooks.base import StatusCheck
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
 from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
@@ -46,3 +47,12 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger[BlendVisionHook]):
 
     def status_check(self) -> StatusCheck[Any]:
         return self.hook.dubbing_job_check(self.dubbing_job_id)
+
+    async def aconsole_url(self) -> str | None:
+        try:
+            # Reads the connection without blocking the triggerer's loop; the hook keeps its
+            # fields, so building the URL reads nothing more.
+            await self.hook.aget_client_config()
+            return self.hook.dubbing_job_console_url(self.dubbing_job_id)
+        except DubbingError:
+            return None
