@@ -6,9 +6,10 @@ client spend most of their CPU there (see BENCHMARKS.md: about 3 ms per poll at 
 waits, more than Airflow's HTTP sensor trigger). Here a semaphore per origin bounds the
 connections (and so the connections a triggerer opens), an idle connection is reused
 last-in first-out, and h11 (which httpx already depends on, through httpcore) reads the
-answer. httpx stays the API: requests, responses, errors, redirects, proxies (mounted
-by the client from the environment, in front of this transport) and content decoding
-are httpx's.
+answer. httpx stays the API: requests, responses, errors and content decoding are
+httpx's. Proxies are not: httpx mounts none from the environment for a client given its
+own transport, so the async waits do not go through ``HTTP(S)_PROXY`` (a known limit;
+the sync calls do).
 
 Only what our polls need: HTTP/1.1, bodies given whole (never streamed), the answer
 read whole (up to a cap) before it is returned.

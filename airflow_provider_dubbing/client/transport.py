@@ -12,7 +12,8 @@ A request that does not change (a status check repeated by a wait) is built once
 :meth:`ApiClient.prepare` and sent again and again with :meth:`ApiClient.send`.
 
 The async loop, the triggerer's hot path, hands the request straight to the transport the
-client would pick for its URL (the shared :class:`.AsyncStreamTransport`, or a proxy's),
+client would pick for its URL (the shared :class:`.AsyncStreamTransport`; a client given
+its own transport, such as a test's ``httpx.MockTransport``, gets that one),
 and reads our own transport's answer without an ``httpx.Response``. Going through
 ``AsyncClient.send`` adds its auth and redirect generators, a cookie jar that parses
 every answer's headers through ``urllib``'s request and ``email``'s message classes, and

@@ -146,8 +146,9 @@ class DubbingHook(BaseHook):  # type: ignore[misc,unused-ignore]  # Any to mypy 
         return await (await self.aget_client()).arequest(call)
 
     def status_check(self, call: ApiCall[T], judge: Callable[[T], Verdict]) -> StatusCheck[T]:
-        """A check of one object, built once for a whole wait: ``call`` is validated and
-        turned into a request on first use, then only sent; ``judge`` reads each answer."""
+        """A check of one object, built once for a whole wait: ``call`` (validated when the
+        endpoint function built it) is turned into a request on first use, then only sent;
+        ``judge`` reads each answer."""
         return StatusCheck(self, call, judge)
 
     def test_connection(self) -> tuple[bool, str]:
@@ -229,7 +230,17 @@ def _timeout_s(conn: ConnectionFields, default: float) -> float:
 
 
 def require_field(conn: ConnectionFields, field: str, value: Any, what: str) -> str:
-    """``value`` as a non-blank string, or a :class:`ConnectionConfigError` saying what is missing."""
+    """``value`` as a non-blank string, or a :class:`ConnectionConfigError` saying what is wrong.
+
+    A value holding a control character (a line break pasted inside a key) is refused here,
+    naming the field but never quoting the value: sent as a header, it would fail in the
+    HTTP layer with an error that quotes the whole header, credential included.
+    """
     if not isinstance(value, str) or not value.strip():
         raise ConnectionConfigError(conn.conn_id, field, f"is empty; it must hold the {what}")
-    return value.strip()
+    text = value.strip()
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        raise ConnectionConfigError(
+            conn.conn_id, field, f"holds a control character (a line break?); it must hold the {what} alone"
+        )
+    return text

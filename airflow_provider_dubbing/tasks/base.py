@@ -177,7 +177,9 @@ class DubbingTaskMixin:
             return None
         limit_s = limit.total_seconds()
         now = time.time()
-        shorter = wait_timeout_s is None or limit_s < wait_timeout_s
+        # The same tie-break as wait_limit: an execution_timeout no longer than the wait's own
+        # timeout set the deadline (the wait starts after its try does).
+        shorter = wait_timeout_s is None or limit_s <= wait_timeout_s
         if not shorter and now + _CLOCK_SLACK_S < _task_start(context, now) + limit_s:
             return None
         error: BaseException = AirflowTaskTimeout(

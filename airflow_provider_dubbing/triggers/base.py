@@ -194,7 +194,7 @@ class DubbingWaitTrigger(BaseTrigger, Generic[H]):  # type: ignore[misc,unused-i
         # One line each time a trigger starts (again, on another triggerer after a restart), so
         # every process that ran the wait shows in its log even while the status stays the same.
         if state.checks > 0:
-            first = _until(wait, wait.schedule.delay_s(state.checks, clock.rand), clock.now())
+            first = wait.bounded(wait.schedule.delay_s(state.checks, clock.rand), clock.now())
             self.log.info(
                 "waiting on %s after %d check(s), last status %s; next check in %.0f s",
                 wait.what,
@@ -262,13 +262,6 @@ def left_running(what: str, service: str, console_url: str | None = None) -> str
     """
     where = f" (console: {console_url})" if console_url else ""
     return f"{what} keeps running on {service}{where}, and is billed: its API documents no way to cancel it"
-
-
-def _until(wait: Wait, wait_s: float, now: float) -> float:
-    # The first wait of a trigger that continues a task's check never passes the deadline.
-    if wait.deadline is None:
-        return wait_s
-    return max(0.0, min(wait_s, wait.deadline - now))
 
 
 def _from_legacy(legacy: dict[str, Any], schedule: Any, state: Any) -> tuple[Any, Any]:

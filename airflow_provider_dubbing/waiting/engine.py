@@ -69,6 +69,12 @@ class Wait:
         """The object in words, e.g. ``export 'a1'``."""
         return f"{self.noun} {self.object_id!r}"
 
+    def bounded(self, wait_s: float, now: float) -> float:
+        """``wait_s``, cut so it never passes the deadline: one last check happens there."""
+        if self.deadline is None:
+            return wait_s
+        return max(0.0, min(wait_s, self.deadline - now))
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -100,7 +106,7 @@ def step(wait: Wait, state: WaitState, outcome: Verdict | DubbingError, *, now: 
     if verdict.is_final:
         event = final_event(verdict, object_id=wait.object_id, checks=checks)
         return Step(state, event=event, log=_status_line(verdict, None) if changed else None)
-    wait_s = _bounded(wait, wait.schedule.delay_s(checks, lambda: rand), now)
+    wait_s = wait.bounded(wait.schedule.delay_s(checks, lambda: rand), now)
     line = _status_line(verdict, wait_s) if changed else None
     return Step(state, event=_expired(wait, state, now), wait_s=wait_s, log=line)
 
@@ -229,7 +235,7 @@ def _after_failed_check(
         )
         return Step(state, event=event)
     asked = asked_wait_s(error, wait.retry_after_cap_s) or 0.0
-    wait_s = _bounded(wait, max(wait.schedule.delay_s(checks, lambda: rand), asked), now)
+    wait_s = wait.bounded(max(wait.schedule.delay_s(checks, lambda: rand), asked), now)
     line = (
         f"checking {wait.what} failed ({failures} in a row; the wait ends at {limit}): {error}; "
         f"next check in {wait_s:.0f} s"
@@ -242,13 +248,6 @@ def _expired(wait: Wait, state: WaitState, now: float) -> WaitEvent | None:
     if wait.deadline is None or now < wait.deadline:
         return None
     return timed_out(wait, state, f"still {state.last_status or 'unchecked'} after {state.checks} checks")
-
-
-def _bounded(wait: Wait, wait_s: float, now: float) -> float:
-    # Never sleep past the deadline: one last check happens there.
-    if wait.deadline is None:
-        return wait_s
-    return max(0.0, min(wait_s, wait.deadline - now))
 
 
 def _status_line(verdict: Verdict, wait_s: float | None) -> tuple[int, str]:

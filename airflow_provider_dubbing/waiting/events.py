@@ -39,10 +39,6 @@ class FailureKind(str, enum.Enum):
 
 _REMOTE = frozenset({FailureKind.JOB_FAILED, FailureKind.REMOTE_TIMEOUT, FailureKind.PAYMENT_REQUIRED})
 
-# The event's shape before 0.2 (``status`` plus ``failure``), read so that an event stored by
-# an older triggerer before an upgrade still resumes its task.
-_LEGACY_STATUS = {"refused": "refused", "timeout": "timeout", "error": "error"}
-
 
 class WaitEvent(BaseModel):
     """How a wait ended.
@@ -75,8 +71,11 @@ class WaitEvent(BaseModel):
         if isinstance(data, dict) and "status" in data:
             data = dict(data)
             status = data.pop("status")
+            # The event's shape before 0.2 (``status`` plus ``failure``, which only "failed"
+            # set): an event an older triggerer stored before an upgrade still resumes its
+            # task. The other statuses were spelled as the failure kinds are now.
             if status != "success" and status != "failed":
-                data["failure"] = _LEGACY_STATUS.get(status, status)
+                data["failure"] = status
         return data
 
     @model_validator(mode="after")

@@ -76,3 +76,15 @@ def test_secret_never_shows_itself() -> None:
     assert secret.reveal() == "sk-live-123456"
     with pytest.raises(TypeError):
         pickle.dumps(secret)  # a secret must not leave the process by accident
+
+
+@pytest.mark.parametrize("password", ["key\r\nX-Injected: 1", "key\x00", "ke\ty"])
+def test_a_credential_with_a_control_character_is_refused_without_quoting_it(password: str) -> None:
+    from airflow_provider_dubbing.hooks.base import require_field
+    from airflow_provider_dubbing.hooks.connection import ConnectionFields
+
+    conn = ConnectionFields(conn_id="c1", conn_type="camb", host=None, password=password)
+    with pytest.raises(ConnectionConfigError, match="control character") as caught:
+        require_field(conn, "password", conn.password, "CAMB.AI API key")
+    assert caught.value.field == "password"
+    assert "key" not in str(caught.value).replace("API key", "")
