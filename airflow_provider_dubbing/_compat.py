@@ -50,6 +50,12 @@ except ImportError:  # Airflow 2.x
     )
 
 try:
+    from airflow.sdk import Asset, AssetAlias
+except ImportError:  # Airflow 2.x: the same classes, named datasets (aliases since 2.10)
+    from airflow.datasets import Dataset as Asset  # type: ignore[no-redef,attr-defined,unused-ignore]
+    from airflow.datasets import DatasetAlias as AssetAlias  # type: ignore[no-redef,attr-defined,unused-ignore]
+
+try:
     from airflow.sdk.execution_time.xcom import XCom
 except ImportError:  # Airflow 2.x
     from airflow.models.xcom import XCom  # type: ignore[no-redef,attr-defined,unused-ignore]
@@ -95,6 +101,8 @@ __all__ = [
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "AirflowTaskTimeout",
+    "Asset",
+    "AssetAlias",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",

@@ -15,9 +15,14 @@ from airflow_provider_dubbing.hooks.connection_forms import (
     CAMB_CONN_TYPE,
     declarative_ui,
 )
+from airflow_provider_dubbing.outputs.uris import SCHEMES
 
 CAMB = "CAMB.AI"
 BLENDVISION = "BlendVision One"
+_ASSET_URIS = {
+    "schemes": list(SCHEMES),
+    "handler": "airflow_provider_dubbing.outputs.uris.normalize_uri",
+}
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -70,6 +75,10 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_dubbing.triggers.blendvision"],
             },
         ],
+        # The dubbed files' asset URIs (outputs/uris.py): Airflow 3 reads "asset-uris", 2.x
+        # "dataset-uris"; each ignores the other's key.
+        "asset-uris": [_ASSET_URIS],
+        "dataset-uris": [_ASSET_URIS],
         "extra-links": ["airflow_provider_dubbing.links.blendvision.BlendVisionDubbingJobLink"],
         "connection-types": [
             {

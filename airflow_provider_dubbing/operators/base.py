@@ -66,7 +66,7 @@ class DubbingReadOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,
         failure = failure_for_verdict(verdict, object_id=self.object_id, service=self.service_name)
         if failure is not None and self.fail_on_failure:
             raise failure
-        return self.returned(verdict.result)
+        return self.finish_with(context, verdict.result)
 
 
 class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2
@@ -180,9 +180,9 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
             verdict = self._start(work)
         self.publish(context)
         if not self.wait_for_completion:
-            return self.returned((verdict or self._check_once()).result)
+            return self.finish_with(context, (verdict or self._check_once()).result)
         if verdict is not None and verdict.phase is Phase.SUCCEEDED:
-            return self.returned(verdict.result)
+            return self.finish_with(context, verdict.result)
         if verdict is not None and verdict.is_final:
             return self._finish(
                 context, final_event(verdict, object_id=self.object_id, checks=1).to_payload()
@@ -225,7 +225,7 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         payload = read_wait_event(event, f"{self.noun} {self.started_id!r}")
         self.started_id = payload.object_id
         if payload.succeeded and payload.result is not None:
-            return self.returned(payload.result)
+            return self.finish_with(context, payload.result)
         timed_out = self.execution_timed_out(context, payload, wait_timeout_s=self.schedule.wait_timeout_s)
         if timed_out is not None:
             raise timed_out

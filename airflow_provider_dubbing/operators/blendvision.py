@@ -8,11 +8,13 @@ from typing import Any
 
 from airflow_provider_dubbing._compat import BaseOperator
 from airflow_provider_dubbing.blendvision import endpoints
+from airflow_provider_dubbing.blendvision.files import job_files
 from airflow_provider_dubbing.blendvision.outcomes import downloadable_files, judge_job
 from airflow_provider_dubbing.client.errors import DubbingError, InvalidInputError
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionConnected, BlendVisionHook
 from airflow_provider_dubbing.links.blendvision import CONSOLE_URL_XCOM_KEY, BlendVisionDubbingJobLink
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
+from airflow_provider_dubbing.outputs.files import DubbedFile
 from airflow_provider_dubbing.tasks.base import DubbingTaskMixin, map_index_label
 from airflow_provider_dubbing.tasks.failures import failure_for_call
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
@@ -110,6 +112,10 @@ class BlendVisionGetDubbingJobOperator(BlendVisionConnected, DubbingReadOperator
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """The job's dict, with ``download_links`` unless the option is off."""
         return _with_download_links(self, result)
+
+    def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
+        """A succeeded job's dubbed file per output."""
+        return job_files(value, value.get(DOWNLOAD_LINKS_KEY))
 
 
 class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOperator):
@@ -217,6 +223,10 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """The job's dict, with ``download_links`` unless the option is off."""
         return _with_download_links(self, result)
+
+    def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
+        """A succeeded job's dubbed file per output."""
+        return job_files(value, value.get(DOWNLOAD_LINKS_KEY))
 
 
 class BlendVisionGetDownloadLinksOperator(BlendVisionConnected, DubbingTaskMixin, BaseOperator):  # type: ignore[misc,unused-ignore]  # Any to mypy on Airflow 2

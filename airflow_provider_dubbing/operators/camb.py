@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_provider_dubbing.camb import endpoints
+from airflow_provider_dubbing.camb.files import dub_files, export_files, run_files
 from airflow_provider_dubbing.camb.models import ExportReady
 from airflow_provider_dubbing.camb.outcomes import judge_dubbing_result, judge_ready_export
 from airflow_provider_dubbing.client.errors import DubbingError, ResponseValidationError
 from airflow_provider_dubbing.hooks.camb import CambConnected, CambHook
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
+from airflow_provider_dubbing.outputs.files import DubbedFile
 from airflow_provider_dubbing.tasks.base import map_index_label
 from airflow_provider_dubbing.tasks.failures import failure_for_call
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
@@ -128,6 +130,10 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         self.log.info("%s", verdict.summary)
         return {**result, "result": verdict.result}
 
+    def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
+        """A succeeded dub's video and audio file per language."""
+        return dub_files(value)
+
 
 class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
     """Reads where a finished CAMB.AI run's dubbed files are (``GET dub-result/{run_id}``).
@@ -162,6 +168,10 @@ class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
 
     def check(self) -> Verdict:
         return judge_dubbing_result(self.hook.get_dubbing_result(self.run_id))
+
+    def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
+        """The run's video and audio file per language."""
+        return run_files(value, noun=self.noun, object_id=self.run_id)
 
 
 class CambGetAltFormatStatusOperator(CambConnected, DubbingReadOperator):
@@ -286,4 +296,10 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
     def make_trigger(self, **wait: Any) -> CambAltFormatTrigger:
         return CambAltFormatTrigger(
             alt_format_task_id=self.object_id, run_id=self.run_id, camb_conn_id=self.camb_conn_id, **wait
+        )
+
+    def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
+        """A succeeded export's one file (its location only when the create call answered a URL)."""
+        return export_files(
+            value, run_id=self.run_id, language=self.language, output_format=self.output_format
         )

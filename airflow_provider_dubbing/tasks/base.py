@@ -18,6 +18,8 @@ from pydantic import ValidationError
 
 from airflow_provider_dubbing._compat import AIRFLOW_V_3_0_PLUS, AirflowException, AirflowTaskTimeout, conf
 from airflow_provider_dubbing.client.errors import DubbingError
+from airflow_provider_dubbing.outputs.files import DubbedFile
+from airflow_provider_dubbing.tasks.outputs import emit_asset_events
 from airflow_provider_dubbing.triggers.base import left_running
 from airflow_provider_dubbing.waiting.events import FailureKind, WaitEvent
 
@@ -67,6 +69,8 @@ class DubbingTaskMixin:
     """
 
     noun: ClassVar[str] = "object"
+    files_made: tuple[DubbedFile, ...] = ()
+    """The dubbed files the task's last run returned (set by :meth:`finish_with`)."""
     """How messages name the object: ``export``, ``dub``, ``dubbing job``."""
     service_name: ClassVar[str] = ""
     # The hook caches a connection's secrets, which refuse to be copied deeply or pickled;
@@ -92,6 +96,21 @@ class DubbingTaskMixin:
     def returned(self, result: dict[str, Any]) -> dict[str, Any]:
         """What the task returns for the object's final dict ``result`` (a subclass may add to it)."""
         return result
+
+    def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
+        """The dubbed files the task's returned ``value`` names (none unless the work succeeded
+        and the task makes or reads files)."""
+        return []
+
+    def finish_with(self, context: Any, result: dict[str, Any]) -> dict[str, Any]:
+        """What the task returns for ``result`` (:meth:`returned`), its dubbed files kept in
+        :attr:`files_made` (for lineage) and emitted to its outlets (:mod:`.outputs`)."""
+        value = self.returned(result)
+        self.files_made = tuple(self.dubbed_files(value))
+        added = emit_asset_events(self, context, self.files_made)
+        if added:
+            self.log.info("emitted %d asset event(s), one per dubbed file and outlet alias", added)  # type: ignore[attr-defined]
+        return value
 
     @property
     def map_index_label(self) -> str | None:

@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "airflow_provider_dubbing"
 NAME = "airflow_provider_dubbing"
 
 AIRFLOW_LAYER = ("hooks", "triggers", "tasks", "sensors", "operators", "links")
-LAYERS = ("client", "waiting", "camb", "blendvision", *AIRFLOW_LAYER, "emulator")
+LAYERS = ("client", "waiting", "outputs", "camb", "blendvision", *AIRFLOW_LAYER, "emulator")
 # The package root holds the provider's public face only (and the private compat shim
 # every Airflow-facing layer imports); everything else lives in a layer above.
 ROOT_MODULES = {"__init__.py", "_compat.py", "exceptions.py", "get_provider_info.py"}
@@ -37,6 +37,12 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "client": ("airflow", *own("waiting", "camb", "blendvision", *AIRFLOW_LAYER, "emulator", "_compat")),
     # The wait engine is pure: no Airflow, no HTTP library, no service.
     "waiting": ("airflow", "httpx", *own("camb", "blendvision", *AIRFLOW_LAYER, "emulator", "_compat")),
+    # What a finished task made, named and described: pure, for the services and the tasks alike.
+    "outputs": (
+        "airflow",
+        "httpx",
+        *own("waiting", "camb", "blendvision", *AIRFLOW_LAYER, "emulator", "_compat"),
+    ),
     "camb": ("airflow", "httpx", *own("blendvision", *AIRFLOW_LAYER, "emulator", "_compat")),
     "blendvision": ("airflow", "httpx", *own("camb", *AIRFLOW_LAYER, "emulator", "_compat")),
     "hooks": own("triggers", "sensors", "operators", "links", "emulator"),
@@ -60,6 +66,7 @@ THIRD_PARTY: dict[str, set[str]] = {
 UNREACHABLE: dict[str, tuple[str, ...]] = {
     "client": ("airflow",),
     "waiting": ("airflow", "httpx"),
+    "outputs": ("airflow",),
     "camb": ("airflow",),
     "blendvision": ("airflow",),
     "emulator": ("airflow", *own(*AIRFLOW_LAYER)),
