@@ -32,14 +32,19 @@ from airflow_provider_dubbing.operators.blendvision import (
 )
 
 try:  # Airflow 3
-    from airflow.sdk import Param, dag, task
+    from airflow.sdk import AssetAlias, Param, dag, task
 except ImportError:  # Airflow 2
+    from airflow.datasets import DatasetAlias as AssetAlias  # type: ignore[no-redef,attr-defined,unused-ignore]
     from airflow.decorators import dag, task  # type: ignore[no-redef,unused-ignore]
     from airflow.models.param import Param  # type: ignore[no-redef,unused-ignore]
 
 # The first wait between checks. The demo and the tests shorten it; in production keep
 # the service's advice (5 s, doubling up to 2 minutes).
 FIRST_WAIT_S = float(os.environ.get("DUBBING_EXAMPLE_FIRST_WAIT_S", "5"))
+
+# Each finished job read adds its dubbed files' assets to this alias, which
+# example_dubbing_publish is scheduled on.
+DUBBED_FILES = AssetAlias("dubbed-files")
 
 
 def job_id(job: dict[str, Any]) -> str:
@@ -77,9 +82,11 @@ def example_blendvision_localisation() -> None:
         download_links=False,
     ).expand(target_lang_code=target_languages())
 
-    details = BlendVisionGetDubbingJobOperator.partial(task_id="read_job", download_links=True).expand(
-        dubbing_job_id=dubbed.output.map(job_id)
-    )
+    # read_job, not dub, adds the files to the alias: it has the download links, so each event
+    # names its file's URL (without the query string).
+    details = BlendVisionGetDubbingJobOperator.partial(
+        task_id="read_job", download_links=True, outlets=[DUBBED_FILES]
+    ).expand(dubbing_job_id=dubbed.output.map(job_id))
 
     # The result holds presigned URLs: the next task needs them, a log line must not show them.
     @task(show_return_value_in_logs=False)

@@ -45,8 +45,9 @@ from airflow_provider_dubbing.operators.camb import (
 )
 
 try:  # Airflow 3
-    from airflow.sdk import Param, dag, task
+    from airflow.sdk import AssetAlias, Param, dag, task
 except ImportError:  # Airflow 2
+    from airflow.datasets import DatasetAlias as AssetAlias  # type: ignore[no-redef,attr-defined,unused-ignore]
     from airflow.decorators import dag, task  # type: ignore[no-redef,unused-ignore]
     from airflow.models.param import Param  # type: ignore[no-redef,unused-ignore]
 
@@ -55,6 +56,10 @@ except ImportError:  # Airflow 2
 FIRST_WAIT_S = float(os.environ.get("DUBBING_EXAMPLE_FIRST_WAIT_S", "5"))
 # Why an export row has no URL: the export answered a task id, and the status answer has none.
 NO_EXPORT_URL = "CAMB.AI answered a task id; its status gives no file URL"
+
+# Each finished dub and export adds its dubbed files' assets to this alias, which
+# example_dubbing_publish is scheduled on.
+DUBBED_FILES = AssetAlias("dubbed-files")
 
 
 def run_id_of(dub: dict[str, Any]) -> int:
@@ -97,6 +102,7 @@ def example_camb_dubbing_pipeline() -> None:
         deferrable=True,
         poll_interval_s=FIRST_WAIT_S,
         wait_timeout_s=timedelta(hours=12),
+        outlets=[DUBBED_FILES],
     ).expand(target_languages=languages)
 
     results = CambGetDubbingResultOperator.partial(task_id="read_result").expand(
@@ -121,6 +127,7 @@ def example_camb_dubbing_pipeline() -> None:
         deferrable=True,
         poll_interval_s=FIRST_WAIT_S,
         wait_timeout_s=timedelta(hours=6),
+        outlets=[DUBBED_FILES],
     ).expand_kwargs(plan)
 
     # The result holds presigned URLs: the next task needs them, a log line must not show them.

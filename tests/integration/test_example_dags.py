@@ -45,6 +45,7 @@ def test_every_example_dag_imports_without_errors() -> None:
         "example_camb_dubbing_pipeline",
         "example_camb_export_formats",
         "example_dubbing_hooks",
+        "example_dubbing_publish",
         "example_dubbing_sensors",
     ]
 
