@@ -57,14 +57,16 @@ def example_dubbing_publish() -> None:
     def publish(**context: Any) -> dict[str, Any]:
         """One catalog entry per dubbed file whose event triggered this run."""
         triggering = context.get("triggering_asset_events") or context.get("triggering_dataset_events") or {}
-        entries = []
+        entries = {}
+        # Airflow lists an event under its asset and again under the alias it came through.
         for events in triggering.values():
             for event in events:
+                key = (_uri_of(event), event.source_dag_id, event.source_run_id, event.timestamp)
                 extra = dict(event.extra or {})
-                entries.append({"asset": _uri_of(event), "from_dag": event.source_dag_id, **extra})
+                entries[key] = {"asset": key[0], "from_dag": event.source_dag_id, **extra}
         if not entries:
             raise ValueError("no asset event triggered this run: it publishes only what a dubbing DAG made")
-        catalog = {"files": sorted(entries, key=lambda e: (str(e["asset"]), str(e.get("location"))))}
+        catalog = {"files": sorted(entries.values(), key=lambda e: (str(e["asset"]), str(e.get("location"))))}
         path = delivery_dir(context["dag"].dag_id, str(context["run_id"])) / "catalog.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(catalog, indent=2) + "\n")

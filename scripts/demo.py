@@ -1,14 +1,16 @@
 """``make demo``: run the example DAGs end to end against the local emulator.
 
-Starts the emulator on a free port of 127.0.0.1, makes a throwaway AIRFLOW_HOME with the
-two connections pointing at it, runs ``airflow dags test`` for each example DAG (deferrable
-mode on: the triggers run in line), then prints what each task did, why any task failed,
-each delivery manifest as a table (one line per file) and what the emulator saw. The first
-DAG is the whole pipeline: dub a video with CAMB.AI, export, download and check the files.
-The CAMB.AI export example's broadcast master is meant to fail: the emulator is told that
-its run needs payment. No account and no network are needed. Presigned URLs are printed
-without their query strings. Pass ``--keep`` to keep the Airflow home (its logs, SQLite DB
-and the delivered files) for a look afterwards.
+Starts the emulator on a free port of 127.0.0.1, makes a throwaway AIRFLOW_HOME with the two
+connections pointing at it, runs ``airflow dags test`` for each example DAG (deferrable mode
+on: the triggers run in line), then prints what each task did, why any task failed, each
+delivery manifest as a table (one line per file) and what the emulator saw. The first DAG is
+the whole pipeline: dub a video with CAMB.AI, export, download and check the files. The
+CAMB.AI export example's broadcast master is meant to fail: the emulator is told that its run
+needs payment. Last, Airflow's own API server and scheduler run ``example_dubbing_publish``,
+which the pipelines' asset events (one per dubbed file, through the ``dubbed-files`` alias)
+queued: a DAG scheduled on data, as in production. No account and no network are needed.
+Presigned URLs are printed without their query strings. Pass ``--keep`` to keep the Airflow
+home (its logs, SQLite DB and the delivered files) for a look afterwards.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from real_airflow import AirflowHome, AirflowInstall, RealAirflowError, free_port, wait_until
+
 from airflow_provider_dubbing.client.urls import shown_text, shown_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +40,10 @@ DAG_IDS = (
     "example_dubbing_sensors",
     "example_dubbing_hooks",
 )
+# Scheduled on the asset alias the DAGs above add their dubbed files to: run by Airflow's own
+# scheduler once they ran, not by `airflow dags test`.
+PUBLISH_DAG_ID = "example_dubbing_publish"
+SCHEDULING_TIMEOUT_S = 240.0
 # The CAMB.AI example's broadcast master: the emulator answers PAYMENT_REQUIRED for its run.
 UNPAID_RUN_ID = 18343
 # How our task failures appear in a traceback: "airflow_provider_dubbing.tasks.failures.Kind: message".
@@ -113,7 +121,7 @@ def summarize(home: Path, dag_id: str, log: Path) -> bool:
     for failure in failures_in(log):
         print(f"  why a task failed: {failure}")
     for (task_id, _), produced in values.items():
-        if task_id in ("report", "write_manifest"):
+        if task_id in ("report", "write_manifest", "publish"):
             show(task_id, json.loads(produced))
     return bool(run_state == "success")
 
@@ -159,6 +167,11 @@ def show(name: str, value: dict[str, Any]) -> None:
             print(f"    {key}:")
             for line in file_table(field):
                 print(f"      {line}")
+        elif isinstance(field, list) and field and all(isinstance(i, dict) and "asset" in i for i in field):
+            print(f"    {key}:")
+            for item in field:
+                where = item.get("location") or "- (the service named no file location)"
+                print(f"      {item['asset']:<68} {item.get('format') or '-':<6} {where}")
         elif isinstance(field, list) and field:
             print(f"    {key}:")
             for item in field:
@@ -187,6 +200,35 @@ def file_table(files: list[dict[str, Any]]) -> list[str]:
     return [
         "  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5] for row in rows
     ]
+
+
+def run_scheduled(home: Path, env: dict[str, str]) -> bool:
+    """Start Airflow's API server and scheduler on the demo's home, and wait (bounded) until the
+    publish DAG, which the earlier runs' asset events queued, has run; then stop them."""
+    port = free_port()
+    api = {
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+    }
+    components = AirflowHome(path=home, install=AirflowInstall.running(), env={**env, **api}, api_port=port)
+    with components:
+        components.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(port))
+        components.start("scheduler", "scheduler", "--skip-serve-logs")
+
+        def ended() -> bool:
+            rows = components.query("SELECT state FROM dag_run WHERE dag_id = ?", PUBLISH_DAG_ID)
+            return bool(rows) and all(state in ("success", "failed") for (state,) in rows)
+
+        try:
+            wait_until(ended, SCHEDULING_TIMEOUT_S, f"{PUBLISH_DAG_ID} to run", check=components.check_alive)
+        except RealAirflowError as exc:
+            print(f"\n{PUBLISH_DAG_ID} did not run: {shown_text(str(exc))}")
+            return False
+    (runs,) = components.query("SELECT COUNT(*) FROM dag_run WHERE dag_id = ?", PUBLISH_DAG_ID)
+    print(f"\nthe scheduler made {runs[0]} run(s) of {PUBLISH_DAG_ID} from the queued asset events")
+    return summarize(home, PUBLISH_DAG_ID, home / "scheduler.log")
 
 
 def script_emulator(url: str) -> None:
@@ -235,6 +277,13 @@ def main() -> int:
             print((home / "db-migrate.log").read_text()[-3000:])
             return 1
         script_emulator(url)
+        # Written to the DB and unpaused before the DAGs that feed it run, so their asset events
+        # queue it (a paused DAG is not queued).
+        for command in (("dags", "reserialize"), ("dags", "unpause", PUBLISH_DAG_ID)):
+            log_name = f"{'-'.join(command[:2])}.log"
+            if airflow(home, env, *command, log_name=log_name):
+                print((home / log_name).read_text()[-3000:])
+                return 1
         failed = []
         for dag_id in DAG_IDS:
             print(f"running airflow dags test {dag_id} ...", flush=True)
@@ -243,6 +292,9 @@ def main() -> int:
             code = airflow(home, env, "dags", "test", dag_id, "--conf", conf, log_name=log_name)
             if not (summarize(home, dag_id, home / log_name) and code == 0):
                 failed.append(log_name)
+        print(f"\nstarting Airflow's API server and scheduler to run {PUBLISH_DAG_ID} ...", flush=True)
+        if not run_scheduled(home, env):
+            failed.append("scheduler.log")
         with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=5) as answer:
             stats = json.load(answer)
         print(f"\nthe emulator answered {stats['requests']} API requests: {json.dumps(stats['by_route'])}")

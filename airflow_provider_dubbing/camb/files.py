@@ -11,8 +11,14 @@ from airflow_provider_dubbing.outputs.files import DubbedFile, format_of, locati
 from airflow_provider_dubbing.outputs.uris import camb_uri
 
 
-def run_files(result: Mapping[str, Any] | None, *, noun: str, object_id: Any) -> list[DubbedFile]:
-    """One file per video and per audio URL of a run's result (``{"run_id", "outputs"}``), in order."""
+def run_files(
+    result: Mapping[str, Any] | None, *, noun: str, object_id: Any, language: Any = None
+) -> list[DubbedFile]:
+    """One file per video and per audio URL of a run's result (``{"run_id", "outputs"}``), in order.
+
+    ``language`` names an output the answer gave no language (CAMB.AI's single-object form),
+    when the caller knows it: a dub into one language.
+    """
     if not isinstance(result, Mapping):
         return []
     run_id = result.get("run_id")
@@ -20,7 +26,7 @@ def run_files(result: Mapping[str, Any] | None, *, noun: str, object_id: Any) ->
     for output in result.get("outputs") or []:
         if not isinstance(output, Mapping):
             continue
-        language = output.get("language")
+        language = output.get("language") or language
         for kind in ("video", "audio"):
             url = output.get(f"{kind}_url")
             if not url:
@@ -40,11 +46,14 @@ def run_files(result: Mapping[str, Any] | None, *, noun: str, object_id: Any) ->
     return files
 
 
-def dub_files(value: Mapping[str, Any]) -> list[DubbedFile]:
-    """The files of a succeeded dub (``CambDubOperator``'s dict, its ``result`` filled in)."""
+def dub_files(value: Mapping[str, Any], target_languages: Any) -> list[DubbedFile]:
+    """The files of a succeeded dub (``CambDubOperator``'s dict, its ``result`` filled in);
+    a dub into one language names its outputs' language when the answer does not."""
     if value.get("status") != TaskStatus.SUCCESS.value:
         return []
-    return run_files(value.get("result"), noun="dub", object_id=value.get("task_id"))
+    languages = target_languages if isinstance(target_languages, (list, tuple)) else [target_languages]
+    only = languages[0] if len(languages) == 1 else None
+    return run_files(value.get("result"), noun="dub", object_id=value.get("task_id"), language=only)
 
 
 def export_files(

@@ -132,7 +132,7 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
 
     def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
         """A succeeded dub's video and audio file per language."""
-        return dub_files(value)
+        return dub_files(value, self.target_languages)
 
 
 class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
