@@ -82,3 +82,41 @@ def test_providers_manager_sees_both_connection_forms() -> None:
     assert [name for name in widgets if "camb" in name or "blendvision" in name] == [
         "extra__blendvision__org_id"
     ]
+
+
+def test_airflow_checks_our_asset_uris_with_our_handler() -> None:
+    # Run apart: Airflow caches its providers' URI handlers per process.
+    script = """
+import warnings
+
+from airflow_provider_dubbing._compat import Asset
+from airflow_provider_dubbing.outputs.uris import normalize_uri
+try:  # Airflow 3.2+: where a task's runtime reads them
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime as Manager
+except ImportError:
+    from airflow.providers_manager import ProvidersManager as Manager
+
+manager = Manager()
+handlers = getattr(manager, "asset_uri_handlers", None)
+if handlers is None:  # Airflow 2
+    handlers = manager.dataset_uri_handlers
+assert handlers["camb"] is normalize_uri, handlers.get("camb")
+assert handlers["blendvision"] is normalize_uri, handlers.get("blendvision")
+assert Asset("camb://runs/1/ja/video").uri == "camb://runs/1/ja/video"
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        Asset("camb://runs/1/ja/subtitles")
+    except ValueError as exc:  # Airflow 3 refuses it
+        print("refused:", exc)
+    else:  # Airflow 2 warns, with the handler's words, that Airflow 3 will refuse it
+        print("warned:", [str(w.message) for w in caught])
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "video|audio" in result.stdout
+    from airflow_provider_dubbing._compat import AIRFLOW_V_3_0_PLUS
+
+    assert result.stdout.startswith("refused:" if AIRFLOW_V_3_0_PLUS else "warned:"), result.stdout
