@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from airflow import __version__ as airflow_version
+
 from airflow_provider_dubbing._compat import Asset, AssetAlias
 from airflow_provider_dubbing.operators.blendvision import (
     BlendVisionCreateDubbingJobOperator,
@@ -26,6 +28,10 @@ except ImportError:  # Airflow 2
 
 ALIAS = AssetAlias("test-dubbed-files")
 PLAIN = Asset("s3://media-bucket/dubbing-manifest.json")
+# Airflow 3.0's dag.test() writes only its own DAG to the DB, so it fails a task whose plain asset
+# outlet no DAG processor has activated (AirflowInactiveAssetInInletOrOutletException), and
+# queues no other DAG; 3.1+ write the whole DAGs folder, and 2.x does not check outlets.
+AIRFLOW_3_0 = airflow_version.startswith("3.0.")
 SOURCE = "vod-assets-001"
 VIDEO = "https://media.example/assets.mp4?X-Amz-Signature=source-signature"
 EXPORT_RUN = 7170
@@ -37,7 +43,7 @@ with DAG("asset_producer", schedule=None, start_date=datetime(2026, 1, 1), catch
         video_url=VIDEO,
         source_language="en-US",
         target_languages=["ja", "fr-FR"],
-        outlets=[ALIAS, PLAIN],
+        outlets=[ALIAS, PLAIN] if not AIRFLOW_3_0 else [ALIAS],
         **FAST,
     )
     CambGetDubbingResultOperator(
