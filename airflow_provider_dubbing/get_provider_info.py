@@ -22,6 +22,9 @@ BLENDVISION = "BlendVision One"
 _ASSET_URIS = {
     "schemes": list(SCHEMES),
     "handler": "airflow_provider_dubbing.outputs.uris.normalize_uri",
+    # The OpenLineage dataset of such an asset (tasks/lineage.py), the one the operators'
+    # lineage names; imported by Airflow at discovery, it imports OpenLineage only when called.
+    "to_openlineage_converter": "airflow_provider_dubbing.tasks.lineage.convert_asset_to_openlineage",
 }
 
 

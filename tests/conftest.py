@@ -61,6 +61,10 @@ os.environ.update(
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
     }
 )
+# The OpenLineage provider is installed for the lineage tests, which call its extractors
+# themselves (or enable it in a child process); its listener stays off, whatever the
+# environment's OPENLINEAGE_URL or transport says, so no test emits events anywhere.
+os.environ.setdefault("AIRFLOW__OPENLINEAGE__DISABLED", "True")
 
 
 def _airflow_line() -> tuple[int, int]:

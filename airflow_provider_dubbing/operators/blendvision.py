@@ -15,8 +15,10 @@ from airflow_provider_dubbing.hooks.blendvision import BlendVisionConnected, Ble
 from airflow_provider_dubbing.links.blendvision import CONSOLE_URL_XCOM_KEY, BlendVisionDubbingJobLink
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
 from airflow_provider_dubbing.outputs.files import DubbedFile
+from airflow_provider_dubbing.outputs.lineage import DatasetName, library_dataset
 from airflow_provider_dubbing.tasks.base import DubbingTaskMixin, map_index_label
 from airflow_provider_dubbing.tasks.failures import failure_for_call
+from airflow_provider_dubbing.tasks.lineage import DubbingLineageMixin
 from airflow_provider_dubbing.triggers.blendvision import BlendVisionDubbingJobTrigger
 from airflow_provider_dubbing.waiting.verdict import Verdict
 
@@ -55,7 +57,7 @@ def _with_download_links(task: Any, result: dict[str, Any]) -> dict[str, Any]:
     return {**result, DOWNLOAD_LINKS_KEY: _download_links(task, downloadable_files(result))}
 
 
-class BlendVisionGetDubbingJobOperator(BlendVisionConnected, DubbingReadOperator):
+class BlendVisionGetDubbingJobOperator(DubbingLineageMixin, BlendVisionConnected, DubbingReadOperator):
     """Reads a BlendVision One dubbing job and returns it as a dict.
 
     The return value (XCom) is the API's ``dubbing_job`` object, the same dict
@@ -118,7 +120,7 @@ class BlendVisionGetDubbingJobOperator(BlendVisionConnected, DubbingReadOperator
         return job_files(value, value.get(DOWNLOAD_LINKS_KEY))
 
 
-class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOperator):
+class BlendVisionCreateDubbingJobOperator(DubbingLineageMixin, BlendVisionConnected, DubbingStartOperator):
     """Creates a BlendVision One dubbing job and, by default, waits until it succeeds.
 
     Returns (XCom) the job as the same dict :class:`.BlendVisionGetDubbingJobOperator`
@@ -199,6 +201,11 @@ class BlendVisionCreateDubbingJobOperator(BlendVisionConnected, DubbingStartOper
 
     def validate_request(self) -> None:
         endpoints.create_dubbing_job(**self._arguments())
+
+    def source_datasets(self) -> list[DatasetName]:
+        """The library video or audio the job dubs (lineage)."""
+        source = library_dataset(self.source_id, self.source_type)
+        return [] if source is None else [source]
 
     def start(self) -> Verdict:
         job = self.hook.create_dubbing_job(**self._arguments())

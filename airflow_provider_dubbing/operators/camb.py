@@ -14,13 +14,16 @@ from airflow_provider_dubbing.client.errors import DubbingError, ResponseValidat
 from airflow_provider_dubbing.hooks.camb import CambConnected, CambHook
 from airflow_provider_dubbing.operators.base import DubbingReadOperator, DubbingStartOperator
 from airflow_provider_dubbing.outputs.files import DubbedFile
+from airflow_provider_dubbing.outputs.lineage import DatasetName, file_dataset, media_dataset
+from airflow_provider_dubbing.outputs.uris import camb_uri
 from airflow_provider_dubbing.tasks.base import map_index_label
 from airflow_provider_dubbing.tasks.failures import failure_for_call
+from airflow_provider_dubbing.tasks.lineage import AUDIO_FORMATS, DubbingLineageMixin
 from airflow_provider_dubbing.triggers.camb import CambAltFormatTrigger, CambDubbingTrigger
 from airflow_provider_dubbing.waiting.verdict import Verdict
 
 
-class CambDubOperator(CambConnected, DubbingStartOperator):
+class CambDubOperator(DubbingLineageMixin, CambConnected, DubbingStartOperator):
     """Dubs a video with CAMB.AI (``POST dub``), by default waits until the dub is done, and
     returns where the dubbed files are.
 
@@ -130,12 +133,17 @@ class CambDubOperator(CambConnected, DubbingStartOperator):
         self.log.info("%s", verdict.summary)
         return {**result, "result": verdict.result}
 
+    def source_datasets(self) -> list[DatasetName]:
+        """The source video, by its URL without userinfo or query string (lineage)."""
+        source = media_dataset(self.video_url)
+        return [] if source is None else [source]
+
     def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
         """A succeeded dub's video and audio file per language."""
         return dub_files(value, self.target_languages)
 
 
-class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
+class CambGetDubbingResultOperator(DubbingLineageMixin, CambConnected, DubbingReadOperator):
     """Reads where a finished CAMB.AI run's dubbed files are (``GET dub-result/{run_id}``).
 
     Returns (XCom) ``{"run_id", "outputs": [{"language", "video_url", "audio_url",
@@ -174,7 +182,7 @@ class CambGetDubbingResultOperator(CambConnected, DubbingReadOperator):
         return run_files(value, noun=self.noun, object_id=self.run_id)
 
 
-class CambGetAltFormatStatusOperator(CambConnected, DubbingReadOperator):
+class CambGetAltFormatStatusOperator(DubbingLineageMixin, CambConnected, DubbingReadOperator):
     """Reads the status of a CAMB.AI alt-format export and returns it as a dict.
 
     The return value (XCom) is ``{"task_id", "status", "run_id", "exception_reason",
@@ -216,7 +224,7 @@ class CambGetAltFormatStatusOperator(CambConnected, DubbingReadOperator):
         return self.hook.check_export(self.alt_format_task_id, self.run_id)
 
 
-class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
+class CambExportAltFormatOperator(DubbingLineageMixin, CambConnected, DubbingStartOperator):
     """Exports a finished CAMB.AI dubbing run to another format and, by default, waits
     until the export is done.
 
@@ -297,6 +305,11 @@ class CambExportAltFormatOperator(CambConnected, DubbingStartOperator):
         return CambAltFormatTrigger(
             alt_format_task_id=self.object_id, run_id=self.run_id, camb_conn_id=self.camb_conn_id, **wait
         )
+
+    def source_datasets(self) -> list[DatasetName]:
+        """The run's dubbed audio (for an audio format) or video in the export's language (lineage)."""
+        kind = "audio" if str(self.output_format).lower() in AUDIO_FORMATS else "video"
+        return [file_dataset(camb_uri(self.run_id, self.language, kind))]
 
     def dubbed_files(self, value: dict[str, Any]) -> list[DubbedFile]:
         """A succeeded export's one file (its location only when the create call answered a URL)."""
