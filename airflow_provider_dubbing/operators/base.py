@@ -190,11 +190,16 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         if verdict is not None:
             self.log.info("%s", verdict.announcement(self.schedule.nominal_s(1)))
         limit = self.wait_limit(context, began=began, wait_timeout_s=self.schedule.wait_timeout_s)
-        trigger = self.make_trigger(
-            schedule=self.schedule,
-            deadline=limit.deadline,
-            state=WaitState() if verdict is None else WaitState(checks=1, last_status=verdict.status),
-        )
+        wait: dict[str, Any] = {
+            "schedule": self.schedule,
+            "deadline": limit.deadline,
+            "state": WaitState() if verdict is None else WaitState(checks=1, last_status=verdict.status),
+        }
+        if not self.deferrable:
+            # Waiting here, the trigger checks through the task's own hook (its client, and any
+            # retry policy set on it); a deferred trigger builds its own in the triggerer.
+            wait["hook"] = self.hook
+        trigger = self.make_trigger(**wait)
         if self.deferrable:
             self.defer(trigger=trigger, method_name="execute_complete", timeout=limit.defer_timeout)
         return self._finish(context, trigger.wait_here())

@@ -18,6 +18,7 @@ import pytest
 from airflow_provider_dubbing.client.errors import InvalidInputError
 from airflow_provider_dubbing.operators.blendvision import BlendVisionCreateDubbingJobOperator
 from airflow_provider_dubbing.operators.camb import CambExportAltFormatOperator
+from airflow_provider_dubbing.triggers.base import DubbingWaitTrigger
 from tests.conftest import (
     AIRFLOW_LINE,
     BV_TOKEN,
@@ -70,10 +71,22 @@ def _clean() -> Any:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_start_wait_and_read_back(airflow_db: Path, connections: Any, mode: str) -> None:
+def test_start_wait_and_read_back(
+    airflow_db: Path, connections: Any, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     connections.script_blendvision_source(ops.BV_SOURCE, processing_polls=2)
     connections.script_camb_run(ops.CAMB_RUN, pending_polls=2)
+    handed_hooks: list[bool] = []
+    wait_here = DubbingWaitTrigger.wait_here
+
+    def spy(trigger: DubbingWaitTrigger[Any]) -> dict[str, Any]:
+        handed_hooks.append(trigger._hook is not None)  # given the task's hook, not building one
+        return wait_here(trigger)
+
+    monkeypatch.setattr(DubbingWaitTrigger, "wait_here", spy)
     dag_run = getattr(ops, f"ops_wait_{mode}").test()
+    # Waiting on the worker, both start operators wait through their own hook.
+    assert handed_hooks == ([] if mode == "deferred" else [True, True])
     found = rows(airflow_db, dag_run)
 
     job = found[("create_job", -1)]
