@@ -198,7 +198,7 @@ class DubbingStartOperator(DubbingTaskMixin, BaseOperator):  # type: ignore[misc
         if not self.deferrable:
             # Waiting here, the trigger checks through the task's own hook (its client, and any
             # retry policy set on it); a deferred trigger builds its own in the triggerer.
-            wait["hook"] = self.hook
+            wait["hook"] = self.hook  # type: ignore[attr-defined,unused-ignore]  # the service's ...Connected mixin gives it
         trigger = self.make_trigger(**wait)
         if self.deferrable:
             self.defer(trigger=trigger, method_name="execute_complete", timeout=limit.defer_timeout)
