@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_dubbing._compat import AirflowException
 from airflow_provider_dubbing.client.errors import DubbingError
 from airflow_provider_dubbing.hooks.base import StatusCheck
 from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
@@ -54,5 +55,5 @@ class BlendVisionDubbingJobTrigger(DubbingWaitTrigger[BlendVisionHook]):
             # fields, so building the URL reads nothing more.
             await self.hook.aget_client_config()
             return self.hook.dubbing_job_console_url(self.dubbing_job_id)
-        except DubbingError:
+        except (DubbingError, AirflowException):  # a secrets backend's own failure too
             return None

@@ -160,6 +160,21 @@ def test_a_killed_trigger_still_warns_when_its_connection_cannot_be_read(log_lin
     assert "keeps running on BlendVision One, and is billed" in warning  # without a console link
 
 
+def test_a_killed_trigger_still_warns_when_a_secrets_backend_fails(
+    log_lines: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_dubbing._compat import AirflowException
+    from airflow_provider_dubbing.hooks.blendvision import BlendVisionHook
+
+    async def backend_down(self: Any) -> Any:
+        raise AirflowException("the secrets backend timed out")
+
+    monkeypatch.setattr(BlendVisionHook, "aget_client_config", backend_down)
+    asyncio.run(BlendVisionDubbingJobTrigger(dubbing_job_id="job-backend").on_kill())
+    [warning] = warnings_naming(log_lines(), "job-backend")
+    assert "keeps running on BlendVision One, and is billed" in warning
+
+
 # execution_timeout bounds a deferred wait
 
 
