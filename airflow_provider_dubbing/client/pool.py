@@ -95,14 +95,38 @@ async def shared_async_client(base_url: str) -> httpx.AsyncClient:
 
 
 def new_async_client() -> httpx.AsyncClient:
-    """A new async client as the pool makes them (the benchmark swaps this to measure others)."""
+    """A new async client as the pool makes them (the benchmark swaps this to measure others).
+
+    Requests go through our stream transport, or through httpx's own proxy transport where
+    the environment names a proxy for them (:func:`environment_proxy_mounts`).
+    """
     return httpx.AsyncClient(
-        # httpx mounts no proxy from the environment for a client given its own transport, so
-        # the async waits do not go through HTTP(S)_PROXY (the sync calls do): a known limit.
         verify=ssl_context(),
         transport=AsyncStreamTransport(ssl_context=ssl_context(), max_connections=ASYNC_MAX_CONNECTIONS),
+        mounts=environment_proxy_mounts(),
         trust_env=True,
     )
+
+
+def environment_proxy_mounts() -> dict[str, httpx.AsyncBaseTransport | None]:
+    """httpx's proxy transports for what ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and
+    ``NO_PROXY`` say, read now, as httpx mounts them for a client of its own making.
+
+    httpx mounts no environment proxy on a client given its own transport, so without these
+    a deferred wait on a host whose only way out is a proxy would never reach the service
+    (the sync calls, on httpx's default transport, always went through it). A ``NO_PROXY``
+    pattern maps to None: the stream transport. The patterns come from httpx's own reader
+    (``httpx._utils.get_environment_proxies``, private but in place since httpx 0.18, as
+    ``_transport_for_url`` is), so both paths read the environment alike.
+    """
+    from httpx._utils import get_environment_proxies
+
+    return {
+        pattern: None
+        if url is None
+        else httpx.AsyncHTTPTransport(proxy=url, verify=ssl_context(), limits=LIMITS)
+        for pattern, url in get_environment_proxies().items()
+    }
 
 
 async def _close_with_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
