@@ -11,7 +11,7 @@ AF2 := $(VENV)/airflow-2.11.2
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help demo test lint typecheck pytest pytest-af3 pytest-af2 emulator venvs lock clean \
-	chromium browser-test matrix dist-check bench soak test-fast
+	chromium browser-test matrix dist-check bench soak test-fast scale-out scale-out-services
 
 help:
 	@echo "make demo   run the example DAG end to end against the local emulator (Airflow 3.3.2)"
@@ -24,6 +24,7 @@ help:
 	@echo "make lock   re-resolve requirements/*.txt (pinned test environments; LOCK_VERSIONS=...)"
 	@echo "make bench  the triggerer benchmark: our triggers vs Airflow's HTTP sensor trigger (~20 min)"
 	@echo "make soak   200 deferred waits of both APIs, the emulator faulting 30% of checks: every outcome as scripted (~1 min)"
+	@echo "make scale-out  CeleryExecutor, Redis, PostgreSQL, 2 workers, 2 triggerers, one SIGKILLed mid-run: 200 waits (~5 min, not in CI)"
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)/tools
@@ -87,6 +88,32 @@ $(AF3)/.bench: requirements/bench.txt $(AF3)/.installed
 # make bench BENCH_ARGS="--n 1000 --rounds 1"
 bench: $(AF3)/.bench
 	$(AF3)/bin/python -m benchmarks $(BENCH_ARGS)
+
+# The scale-out proof's own environment: the 3.3.2 lock plus its extra packages (the Celery
+# provider with the Redis client, the PostgreSQL drivers), apart from the test environment so
+# the Celery executor's imports never reach a test run.
+SCALE := $(VENV)/scale-out
+$(SCALE)/.installed: requirements/airflow-3.3.2.txt requirements/scale-out.txt pyproject.toml | $(UV)
+	$(UV) venv -q --allow-existing --python $(PYTHON) $(SCALE)
+	$(UV) pip sync -q --python $(SCALE)/bin/python requirements/airflow-3.3.2.txt
+	$(UV) pip install -q --python $(SCALE)/bin/python -r requirements/scale-out.txt -c requirements/airflow-3.3.2.txt
+	$(UV) pip install -q --python $(SCALE)/bin/python --no-deps -e .
+	touch $@
+
+# Debian's redis-server (the Celery broker) and postgresql (the metadata DB), installed only when
+# missing (root, or sudo without a password, as for chromium); the script runs its own of each.
+scale-out-services:
+	@test -x /usr/bin/redis-server && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server postgresql; }
+
+# A real deployment on this machine, not in CI: CeleryExecutor with Redis and PostgreSQL, two Celery
+# workers, two triggerers, 200 deferred waits with faults on, one triggerer SIGKILLed mid-run.
+# Prints its figures (docs/scaling.md); JSON in test-output/scale-out/. SCALE_ARGS varies it:
+# make scale-out SCALE_ARGS="--waits 100 --creates 20 --keep"
+scale-out: scale-out-services $(SCALE)/.installed
+	$(SCALE)/bin/python scripts/scale_out.py $(SCALE_ARGS)
 
 # The fault-injection soak: prints its figures; JSON and the waits' log land in test-output/soak/.
 # Exits non-zero unless every wait ended as its script says. SOAK_ARGS varies it:

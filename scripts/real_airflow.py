@@ -231,6 +231,10 @@ class AirflowHome:
     :param install: the Airflow that runs the components.
     :param env: the complete environment of every command (see :meth:`create`).
     :param api_port: the loopback port of the API server (3.x) or web server (2.x).
+    :param db_reader: reads the metadata DB when it is not the home's SQLite file (a
+        PostgreSQL DB, say): called as ``db_reader(sql, *params)`` with SQLite's ``?``
+        placeholders, it returns rows as SQLite would (JSON columns as their text), or none
+        while the DB or its schema is not there yet. None: the home's SQLite DB.
     """
 
     path: Path
@@ -238,6 +242,7 @@ class AirflowHome:
     env: dict[str, str]
     api_port: int
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    db_reader: Callable[..., list[tuple[Any, ...]]] | None = None
 
     @classmethod
     def create(
@@ -315,19 +320,26 @@ class AirflowHome:
             )
         return result.stdout
 
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, *args: str, extra_env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         """Start ``airflow ARGS`` (see :meth:`start_process`)."""
-        return self.start_process(name, [str(self.install.bin_dir / "airflow"), *args])
+        return self.start_process(name, [str(self.install.bin_dir / "airflow"), *args], extra_env=extra_env)
 
-    def start_process(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def start_process(
+        self, name: str, argv: list[str], *, extra_env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         """Start ``argv`` with the home's environment in a new session (its own process
-        group, so it can be stopped whole), its output to ``NAME.log`` in the home."""
+        group, so it can be stopped whole), its output to ``NAME.log`` in the home.
+
+        :param extra_env: laid over the home's environment for this process alone.
+        """
         if name in self.processes:
             raise ValueError(f"a process named {name!r} was started already")
         with (self.path / f"{name}.log").open("wb") as log:
             proc = subprocess.Popen(
                 argv,
-                env=self.env,
+                env={**self.env, **(extra_env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -391,6 +403,8 @@ class AirflowHome:
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Rows of a read-only query of the home's DB (none while it is not there yet)."""
+        if self.db_reader is not None:
+            return self.db_reader(sql, *params)
         return query(self.db_path, sql, *params)
 
     def is_dag_parsed(self, dag_id: str) -> bool:
