@@ -94,6 +94,25 @@ BV_TOKEN = "bv-test-token-4e8a2c6d0f"
 BV_ORG = "org-test-91b3"
 
 
+def copy_metadata_db(source_home: Path, target_home: Path) -> Path:
+    """A consistent copy of ``source_home``'s SQLite DB in ``target_home``, made through SQLite.
+
+    Never copy the file with ``shutil``: opening and closing it outside SQLite drops every POSIX
+    lock this process holds on it, so the next Airflow process to close the DB believes it was
+    the last, checkpoints and deletes the WAL and its index under this process's open
+    connections, and every later read here fails with "disk I/O error".
+    """
+    import sqlite3
+
+    target = target_home / "airflow.db"
+    with (
+        contextlib.closing(sqlite3.connect(source_home / "airflow.db")) as source,
+        contextlib.closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy)
+    return target
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import needs_dag_test
+from tests.conftest import copy_metadata_db, needs_dag_test
 
 pytestmark = pytest.mark.airflow
 
@@ -65,7 +64,7 @@ def test_cli_connection_setup(airflow_db: Path, tmp_path: Path) -> None:
     (command_block,) = [b for b in blocks(DOCS / "connections.md", "bash") if "connections add" in b]
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(airflow_db / "airflow.db", home / "airflow.db")
+    copy_metadata_db(airflow_db, home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
     env["AIRFLOW_HOME"] = str(home)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BV_TOKEN, CAMB_KEY, NO_EXCEPTION_IN_CALLBACKS, needs_dag_test
+from tests.conftest import BV_TOKEN, CAMB_KEY, NO_EXCEPTION_IN_CALLBACKS, copy_metadata_db, needs_dag_test
 
 pytest.importorskip(
     "airflow.providers.openlineage", reason="apache-airflow-providers-openlineage is not installed"
@@ -232,15 +232,24 @@ print("STATES", json.dumps({task: state for task, (state, _, _) in task_rows(dag
 """
 
 
-def test_the_providers_own_listener_emits_the_facets(connections: Any, tmp_path: Path) -> None:
+def test_the_providers_own_listener_emits_the_facets(
+    connections: Any, airflow_db: Path, tmp_path: Path
+) -> None:
     from tests.dags import lineage_dags as dags
 
     connections.script_camb_video(dags.VIDEO, pending_polls=1)
     connections.script_camb_run(dags.EXPORT_RUN, pending_polls=1)
     connections.script_blendvision_source(dags.SOURCE, processing_polls=1)
     events = tmp_path / "events"
+    # The child gets a home of its own, with a copy of the migrated DB: a process that shares this
+    # one's SQLite file would delete its WAL on exit if this process had lost its locks.
+    child_home = tmp_path / "home"
+    child_home.mkdir()
+    copy_metadata_db(airflow_db, child_home)
     env = {
         **os.environ,
+        "DUBBING_TEST_AIRFLOW_HOME": str(child_home),
+        "AIRFLOW_HOME": str(child_home),
         "AIRFLOW__OPENLINEAGE__DISABLED": "False",
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "dubbing-test",
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
